@@ -1,0 +1,38 @@
+# chemsieve — `make help` lists the targets.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup screen demo test bench bench-city clean-demo clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the project (done automatically by the other targets)
+
+screen: $(STAMP) ## screen data/inbox; with an empty inbox, screen the built-in demo subdistrict
+	$(PY) -m pipeline screen --demo-if-empty
+
+demo: $(STAMP) ## regenerate the demo subdistrict from scratch and screen it
+	rm -rf data/demo
+	$(PY) -m pipeline screen --demo-if-empty --inbox data/demo/empty-inbox
+
+test: $(STAMP) ## run the test suite
+	$(PY) -m pytest
+
+bench: $(STAMP) ## benchmarks (not in CI): ingest of a city-scale world; prints figures
+	$(PY) bench/bench_ingest.py
+
+clean-demo: ## delete the demo world, its warehouse and its lists
+	rm -rf data/demo
+
+clean: clean-demo ## delete the demo world and the virtual environment
+	rm -rf $(VENV)

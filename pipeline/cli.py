@@ -1,0 +1,133 @@
+"""`python -m pipeline` — the one entry point (DESIGN §7). Messages to the user are Chinese."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from pipeline.errors import UserError
+
+log = logging.getLogger("pipeline")
+
+DEFAULT_INBOX = Path("data/inbox")
+DEFAULT_DB = Path("data/warehouse.duckdb")
+DEFAULT_OUT = Path("data/out")
+DEMO_DIR = Path("data/demo")
+
+
+def _date(s: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，例如 2021-07-05（收到 {s!r}）") from None
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr,
+    )
+
+
+def _inbox_is_empty(inbox: Path) -> bool:
+    return not inbox.exists() or not any(p.is_file() for p in inbox.rglob("*") if not p.name.startswith("."))
+
+
+def cmd_screen(a) -> int:
+    from pipeline.screen import screen
+
+    inbox, db, out = a.inbox, a.db, a.out
+    if a.demo_if_empty and _inbox_is_empty(inbox):
+        # Demo records live in their own folder and warehouse, never in the real ones.
+        demo = DEMO_DIR
+        if not (demo / "inbox").exists():
+            from pipeline.simulate import simulate
+
+            log.info("收件箱 %s 为空：生成演示街道数据到 %s …", inbox, demo)
+            simulate(demo, seed=7, scale="demo")
+        inbox, db, out = demo / "inbox", demo / "warehouse.duckdb", demo / "out"
+        log.info("使用演示数据（模拟的灵源街道）：%s", inbox)
+    res = screen(inbox, db, out, as_of=a.as_of, config_dir=a.config)
+    refused = [v for v in res.verdicts if v.status == "refused"]
+    print(f"\n筛查完成（第 {res.run_id} 次运行，数据截至 {res.as_of}）。")
+    print(f"各社区走访清单：{res.out_dir}/visit_list_<社区>.csv")
+    print(f"全街道排名：{res.out_dir / 'ranking.csv'}；运行记录：{res.out_dir / 'manifest.json'}")
+    for name, n in res.lists.items():
+        print(f"  {name}：{n} 处")
+    if refused:
+        print(f"注意：{len(refused)} 个文件未导入，原因见上方提示。")
+    return 0
+
+
+def cmd_ingest(a) -> int:
+    from pipeline import config as config_mod
+    from pipeline.db import connect
+    from pipeline.ingest import SOURCES, ingest_files
+
+    if a.source not in SOURCES:
+        raise UserError(f"未知数据来源 {a.source}，应为：{'、'.join(SOURCES)}")
+    config_mod.load(a.config)
+    con = connect(a.db)
+    try:
+        verdicts = ingest_files(con, a.source, [Path(f) for f in a.files], a.config,
+                                a.db.parent / "archive")
+    finally:
+        con.close()
+    for v in verdicts:
+        print(v.message)
+    return 1 if any(v.status == "refused" for v in verdicts) else 0
+
+
+def cmd_simulate(a) -> int:
+    from pipeline.simulate import simulate
+
+    summary = simulate(a.out, seed=a.seed, scale=a.scale)
+    print(f"已生成模拟街道（seed={a.seed}, scale={a.scale}）：{a.out}/inbox，真值在 {a.out}/truth")
+    for k, v in summary.items():
+        print(f"  {k}: {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description="chemsieve：“小化工”风险筛查")
+    p.add_argument("-v", "--verbose", action="store_true", help="显示调试信息")
+    p.add_argument("--config", type=Path, default=Path("configs"), help="配置目录（默认 configs）")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    s = sub.add_parser("screen", help="导入收件箱中的新文件并生成走访清单")
+    s.add_argument("--inbox", type=Path, default=DEFAULT_INBOX)
+    s.add_argument("--db", type=Path, default=DEFAULT_DB)
+    s.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    s.add_argument("--as-of", type=_date, default=None, help="数据截至日期（默认：数据中最新日期）")
+    s.add_argument("--demo-if-empty", action="store_true",
+                   help="收件箱为空时，生成并筛查演示街道（数据放在 data/demo/）")
+    s.set_defaults(func=cmd_screen)
+
+    i = sub.add_parser("ingest", help="导入某一来源的文件，逐个文件给出结论")
+    i.add_argument("source")
+    i.add_argument("files", nargs="+")
+    i.add_argument("--db", type=Path, default=DEFAULT_DB)
+    i.set_defaults(func=cmd_ingest)
+
+    m = sub.add_parser("simulate", help="生成模拟街道数据（演示与测试用）")
+    m.add_argument("--out", type=Path, default=DEMO_DIR)
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--scale", choices=["demo", "city"], default="demo")
+    m.set_defaults(func=cmd_simulate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

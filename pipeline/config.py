@@ -1,0 +1,140 @@
+"""Load and check every analyst-editable YAML file before any stage runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG_DIR = Path("configs")
+
+
+@dataclass
+class Config:
+    config_dir: Path
+    campaign: dict[str, Any]
+    scoring: dict[str, Any]
+    sources: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+
+    @property
+    def communities(self) -> list[dict[str, Any]]:
+        return self.campaign["communities"]
+
+    @property
+    def unassigned(self) -> str:
+        return self.campaign.get("unassigned_community", "未归属社区")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"配置文件不存在：{path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark else ""
+        raise ConfigError(f"配置文件 {path} {where}格式错误：{getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"配置文件 {path} 应是“键: 值”形式的 YAML")
+    return data
+
+
+def _check_campaign(c: dict[str, Any], path: Path) -> list[str]:
+    errs: list[str] = []
+    comms = c.get("communities")
+    if not isinstance(comms, list) or not comms:
+        return [f"{path}：缺少 communities（社区列表）"]
+    seen: set[str] = set()
+    for i, item in enumerate(comms, 1):
+        if not isinstance(item, dict):
+            errs.append(f"{path}：communities 第 {i} 项应包含 name/lon/lat/work_point")
+            continue
+        name = item.get("name")
+        if not name:
+            errs.append(f"{path}：communities 第 {i} 项缺少 name（社区名称）")
+        elif name in seen:
+            errs.append(f"{path}：社区 {name} 重复")
+        seen.add(name)
+        for key, lo, hi in (("lon", 73, 136), ("lat", 3, 54)):
+            v = item.get(key)
+            if not isinstance(v, (int, float)) or not lo <= v <= hi:
+                errs.append(f"{path}：社区 {name} 的 {key} 应是 {lo}–{hi} 之间的数（现为 {v!r}）")
+        if not item.get("work_point"):
+            errs.append(f"{path}：社区 {name} 缺少 work_point（工作点）")
+    d = c.get("community_max_distance_m", 1500)
+    if not isinstance(d, (int, float)) or d <= 0:
+        errs.append(f"{path}：community_max_distance_m 应是正数（米），现为 {d!r}")
+    tou = c.get("time_of_use", {})
+    for key in ("valley_hours", "night_hours"):
+        for span in tou.get(key, []) or []:
+            if (not isinstance(span, list) or len(span) != 2
+                    or not all(isinstance(h, int) and 0 <= h <= 24 for h in span)):
+                errs.append(f"{path}：time_of_use.{key} 的每一段应写成 [开始小时, 结束小时]，0–24，现为 {span!r}")
+    return errs
+
+
+def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
+    errs: list[str] = []
+    sig = s.get("signals")
+    if not isinstance(sig, dict) or not sig:
+        return [f"{path}：缺少 signals（信号权重）"]
+    for name, spec in sig.items():
+        if not isinstance(spec, dict):
+            errs.append(f"{path}：信号 {name} 应包含 weight 等设置")
+            continue
+        w = spec.get("weight")
+        if not isinstance(w, (int, float)) or not 0 <= w <= 100:
+            errs.append(f"{path}：信号 {name} 的 weight 应是 0–100 之间的数，现为 {w!r}")
+        for k, v in spec.items():
+            if k.startswith(("min_", "full_", "recent_", "baseline_")) and (
+                    not isinstance(v, (int, float)) or v < 0):
+                errs.append(f"{path}：信号 {name} 的 {k} 应是不小于 0 的数，现为 {v!r}")
+    for key, lo, hi in (("corroboration_bonus", 0, 5), ("max_score", 1, 100),
+                        ("min_score_for_list", 0, 100), ("list_length", 1, 100000)):
+        v = s.get(key)
+        if not isinstance(v, (int, float)) or not lo <= v <= hi:
+            errs.append(f"{path}：{key} 应是 {lo}–{hi} 之间的数，现为 {v!r}")
+    return errs
+
+
+def load(config_dir: str | Path = DEFAULT_CONFIG_DIR) -> Config:
+    """Read and validate all configuration; raise one ConfigError listing every problem."""
+    from pipeline.ingest import load_source_configs, validate_source_configs
+
+    config_dir = Path(config_dir)
+    errs: list[str] = []
+    campaign_path = config_dir / "campaign.yaml"
+    scoring_path = config_dir / "scoring.yaml"
+    campaign = _read_yaml(campaign_path)
+    scoring = _read_yaml(scoring_path)
+    errs += _check_campaign(campaign, campaign_path)
+    errs += _check_scoring(scoring, scoring_path)
+    errs += validate_source_configs(config_dir)
+    if errs:
+        raise ConfigError("配置有误，未运行任何步骤：\n  - " + "\n  - ".join(errs))
+    cfg = Config(config_dir, campaign, scoring, load_source_configs(config_dir))
+    cfg.digest = config_digest(config_dir)
+    return cfg
+
+
+def config_digest(config_dir: Path) -> str:
+    """sha256 over every YAML file under configs/, so a list traces to its settings."""
+    h = hashlib.sha256()
+    for p in sorted(Path(config_dir).rglob("*.yaml")):
+        h.update(str(p.relative_to(config_dir)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)

@@ -1,0 +1,64 @@
+"""The one embedded DuckDB database, opened with clear errors for the user."""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipeline.errors import UserError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = Path("data/warehouse.duckdb")
+
+_PID = re.compile(r"PID (\d+)")
+
+
+def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a second writer gets a plain message, not a traceback."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        msg = str(exc)
+        if "lock" in msg.lower():
+            m = _PID.search(msg)
+            who = f"进程 {m.group(1)}" if m else "另一个程序"
+            raise UserError(
+                f"数据库 {path} 正被{who}使用（database in use），请等待该程序结束后再运行。"
+            ) from None
+        raise UserError(f"无法打开数据库 {path}：{msg}") from None
+    run_sql_file(con, Path(__file__).with_name("macros.sql"))
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """All-or-nothing: a structural failure leaves the database as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Execute a static .sql file that sits beside its stage."""
+    con.execute(Path(path).read_text(encoding="utf-8"))
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )

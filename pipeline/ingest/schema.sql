@@ -1,0 +1,90 @@
+-- Tables written by the ingest stage. Canonical column names follow DESIGN §3.
+-- Every stg_* row carries the batch it came from and its row number as Excel shows it.
+-- Coordinates in stg_* are always WGS-84 (converted from the source's configured datum).
+CREATE SEQUENCE IF NOT EXISTS batch_seq START 1;
+
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id      INTEGER PRIMARY KEY,
+    source        VARCHAR NOT NULL,
+    file_name     VARCHAR NOT NULL,
+    sha256        VARCHAR NOT NULL,
+    archived_path VARCHAR,
+    encoding      VARCHAR,
+    sheet         VARCHAR,
+    header_row    INTEGER,           -- Excel row of the header
+    rows_read     BIGINT,
+    rows_loaded   BIGINT,
+    rows_rejected BIGINT,
+    rows_replaced BIGINT,            -- older rows of the same key replaced by this batch
+    rows_skipped  BIGINT,            -- 合计/blank rows
+    warnings      BIGINT,
+    loaded_at     TIMESTAMP,
+    seconds       DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS rejects (
+    batch_id  INTEGER,
+    source    VARCHAR,
+    file_name VARCHAR,
+    src_row   BIGINT,                -- row number as Excel shows it
+    "column"  VARCHAR,               -- header as written in the file
+    value     VARCHAR,
+    reason    VARCHAR,               -- plain Chinese
+    severity  VARCHAR                -- 'reject' (row not loaded) | 'warning' (row loaded, value suspect)
+);
+
+CREATE TABLE IF NOT EXISTS stg_registry (
+    batch_id INTEGER, src_row BIGINT,
+    uscc VARCHAR, uscc_valid BOOLEAN, name VARCHAR, entity_type VARCHAR, legal_rep VARCHAR,
+    phone VARCHAR, address VARCHAR, status VARCHAR, founded DATE, industry_code VARCHAR,
+    industry VARCHAR, scope VARCHAR,
+    source_key VARCHAR             -- uscc, or name|address when the code is missing
+);
+
+CREATE TABLE IF NOT EXISTS stg_licenses (
+    batch_id INTEGER, src_row BIGINT,
+    license_no VARCHAR, name VARCHAR, uscc VARCHAR, uscc_valid BOOLEAN, license_type VARCHAR,
+    scope VARCHAR, valid_from DATE, valid_to DATE, address VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS stg_power_accounts (
+    batch_id INTEGER, src_row BIGINT,
+    account_no VARCHAR, account_name VARCHAR, address VARCHAR, category VARCHAR,
+    voltage VARCHAR, capacity_kva DOUBLE, opened DATE, status VARCHAR, transformer VARCHAR,
+    lon DOUBLE, lat DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS stg_power_readings (
+    batch_id INTEGER, src_row BIGINT,
+    account_no VARCHAR, day DATE,
+    period VARCHAR,                -- 'day' | 'month' (day = first day of the month)
+    kwh DOUBLE, kwh_peak DOUBLE, kwh_flat DOUBLE, kwh_valley DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS stg_waybills (
+    batch_id INTEGER, src_row BIGINT,
+    waybill_no VARCHAR, shipper VARCHAR, carrier VARCHAR, consignee VARCHAR,
+    consignee_uscc VARCHAR, load_address VARCHAR, unload_address VARCHAR, goods VARCHAR,
+    un_no VARCHAR, hazard_class VARCHAR, quantity DOUBLE, unit VARCHAR, plate VARCHAR,
+    depart_at TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS stg_tracks (
+    batch_id INTEGER, src_row BIGINT,
+    plate VARCHAR, ts TIMESTAMP, lon DOUBLE, lat DOUBLE, speed DOUBLE, heading DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS stg_tips (
+    batch_id INTEGER, src_row BIGINT,
+    tip_id VARCHAR, received_at TIMESTAMP, content VARCHAR, address VARCHAR, subject VARCHAR
+);
+
+-- Reporter identity, kept apart; never joined into any output or log.
+CREATE TABLE IF NOT EXISTS tip_reporters (
+    batch_id INTEGER, tip_id VARCHAR, reporter VARCHAR, reporter_phone VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS stg_sites (
+    batch_id INTEGER, src_row BIGINT,
+    site_id VARCHAR, site_type VARCHAR, address VARCHAR, owner VARCHAR, lon DOUBLE, lat DOUBLE
+);

@@ -1,0 +1,99 @@
+"""Publish stage: the ranked visit lists of DESIGN §4.
+
+Writes `visit_list_<社区>.csv` for every configured community (and 未归属社区 when it has
+premises), `ranking.csv` subdistrict-wide and `visit_lists.xlsx`, all in UTF-8 with BOM so
+Chinese Excel opens them. No cell may start a spreadsheet formula from input text.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.publish import text
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(v):
+    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
+
+def _frame(rows: pd.DataFrame, rank_col: str) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "排名": rows[rank_col].astype("int64"),
+        "社区": rows["community"],
+        "工作点": rows["work_point"],
+        "场所编号": rows["premises_id"],
+        "名称": rows["name"].fillna(text.UNNAMED),
+        "地址": rows["address"],
+        "统一社会信用代码": rows["uscc"],
+        "用电户号": rows["accounts"],
+        "主要负责人": rows["legal_rep"],
+        "联系电话": rows["phone"],
+        "风险分": rows["score"].round(1),
+        "建议整治类别": rows["category"].astype("Int64"),
+        "主要依据": rows["reasons"],
+        "经度": rows["lon"].round(6),
+        "纬度": rows["lat"].round(6),
+        "本周新增": rows["is_new"].map({True: text.YES, False: text.NO}),
+    })[text.COLUMNS]
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(safe_cell)
+    return out
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def publish_lists(con, cfg: Config, run_id: int, out_dir: Path) -> dict[str, int]:
+    """Write the lists of one run into out_dir; return rows per community list."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = con.execute(
+        (HERE / "rows.sql").read_text(encoding="utf-8"),
+        {"run_id": run_id, "sep": text.REASON_SEP,
+         "min_score": float(cfg.scoring["min_score_for_list"]),
+         "list_length": int(cfg.scoring["list_length"])},
+    ).df()
+    _write_csv(_frame(rows, "rank"), out_dir / "ranking.csv")
+    listed = rows[rows["listed"]]
+    names = [c["name"] for c in cfg.communities]
+    if (listed["community"] == cfg.unassigned).any():
+        names.append(cfg.unassigned)
+    counts: dict[str, int] = {}
+    sheets: dict[str, pd.DataFrame] = {}
+    for name in names:
+        part = _frame(listed[listed["community"] == name], "rank_in_community")
+        _write_csv(part, out_dir / f"visit_list_{name}.csv")
+        sheets[name] = part
+        counts[name] = len(part)
+    _write_xlsx(sheets, out_dir / "visit_lists.xlsx")
+    log.info("publish: %d listed premises in %d community lists → %s", len(listed), len(names), out_dir)
+    return counts
+
+
+def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    widths = {"排名": 6, "社区": 8, "工作点": 10, "场所编号": 13, "名称": 30, "地址": 36,
+              "统一社会信用代码": 21, "用电户号": 14, "主要负责人": 10, "联系电话": 14,
+              "风险分": 8, "建议整治类别": 12, "主要依据": 80, "经度": 11, "纬度": 11, "本周新增": 9}
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+        wrap = xw.book.add_format({"text_wrap": True, "valign": "top"})
+        for name, df in sheets.items():
+            # strings_to_formulas is off by default in pandas' xlsxwriter engine, and the cells
+            # are already neutralised; both guard against formulas from input text.
+            df.to_excel(xw, sheet_name=name[:31], index=False)
+            ws = xw.sheets[name[:31]]
+            ws.freeze_panes(1, 0)
+            for i, col in enumerate(df.columns):
+                ws.set_column(i, i, widths.get(col, 12), wrap if col == "主要依据" else None)

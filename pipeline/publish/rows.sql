@@ -1,0 +1,35 @@
+-- The rows of this run's lists, one per scored premises with evidence, DESIGN §4 columns.
+WITH reasons AS (
+    SELECT e.premises_id,
+           string_agg(e.sentence, $sep ORDER BY e.strength * w.weight DESC, e.signal) AS reasons
+    FROM evidence e JOIN ref_signal_weights w USING (signal)
+    WHERE e.run_id = $run_id
+    GROUP BY e.premises_id
+),
+accounts AS (
+    SELECT premises_id, string_agg(source_key, ';' ORDER BY source_key) AS accounts
+    FROM premises_members WHERE source = 'power_accounts' GROUP BY premises_id
+),
+people AS (
+    SELECT m.premises_id, arg_min(r.legal_rep, r.source_key) AS legal_rep,
+           arg_min(r.phone, r.source_key) AS phone
+    FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+    GROUP BY m.premises_id
+),
+prev AS (
+    SELECT DISTINCT premises_id FROM scores
+    WHERE run_id = (SELECT max(run_id) FROM scores WHERE run_id < $run_id)
+      AND score >= $min_score AND rank_in_community <= $list_length
+)
+SELECT s.rank, s.rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
+       a.accounts, pe.legal_rep, pe.phone, s.score, s.category, r.reasons, p.lon, p.lat,
+       s.premises_id NOT IN (SELECT premises_id FROM prev) AS is_new,
+       s.score >= $min_score AND s.rank_in_community <= $list_length AS listed
+FROM scores s
+JOIN premises p USING (premises_id)
+LEFT JOIN ref_communities c ON c.name = s.community
+LEFT JOIN reasons r USING (premises_id)
+LEFT JOIN accounts a USING (premises_id)
+LEFT JOIN people pe USING (premises_id)
+WHERE s.run_id = $run_id AND s.score > 0
+ORDER BY s.rank;

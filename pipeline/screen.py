@@ -1,0 +1,173 @@
+"""The `screen` run: ingest what is new, then link, signals, score, publish, manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+
+from pipeline import __version__, config as config_mod
+from pipeline.db import connect, transaction
+
+log = logging.getLogger(__name__)
+
+RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, as_of DATE,
+    config_hash VARCHAR, batch_ids INTEGER[], out_dir VARCHAR, version VARCHAR
+)
+"""
+
+# Tables whose row counts go into the manifest.
+_COUNTED = ("batches", "rejects", "stg_registry", "stg_licenses", "stg_power_accounts",
+            "stg_power_readings", "stg_waybills", "stg_tracks", "stg_tips", "stg_sites",
+            "premises", "premises_members")
+
+# The date column that tells how fresh each source is.
+_FRESHNESS = {
+    "power_readings": ("stg_power_readings", "day"),
+    "waybills": ("stg_waybills", "depart_at"),
+    "tracks": ("stg_tracks", "ts"),
+    "tips": ("stg_tips", "received_at"),
+}
+
+
+@dataclass
+class ScreenResult:
+    run_id: int
+    as_of: dt.date
+    out_dir: Path
+    verdicts: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    lists: dict = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+
+    def __call__(self, name: str):
+        timer = self
+
+        class _T:
+            def __enter__(self):
+                log.info("▶ %s …", name)
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = round(time.perf_counter() - self.t0, 3)
+                if exc[0] is None:
+                    log.info("✔ %s（%.1f 秒）", name, timer.timings[name])
+
+        return _T()
+
+
+def latest_data_date(con) -> dt.date:
+    """The latest date in the data: last reading day, else last waybill/tip/track."""
+    for table, col in _FRESHNESS.values():
+        d = con.execute(f"SELECT max({col})::DATE FROM {table}").fetchone()[0]
+        if d is not None:
+            return d
+    return dt.date.today()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = None,
+           config_dir: Path = Path("configs"), archive_dir: Path | None = None) -> ScreenResult:
+    from pipeline.ingest import ingest_inbox
+    from pipeline.link import build_premises
+    from pipeline.publish import publish_lists
+    from pipeline.score import score_premises
+    from pipeline.signals import compute_evidence
+
+    cfg = config_mod.load(config_dir)  # validated before any stage runs
+    timer = _Timer()
+    started = dt.datetime.now()
+    archive_dir = archive_dir or db_path.parent / "archive"
+    con = connect(db_path)
+    try:
+        with timer("导入（ingest）"):
+            verdicts = ingest_inbox(con, inbox, config_dir, archive_dir)
+        for v in verdicts:
+            (log.warning if v.status == "refused" else log.info)("%s", v.message)
+        if as_of is None:
+            as_of = latest_data_date(con)
+        con.execute(RUNS_DDL)
+        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        out_dir = out_root / as_of.isoformat()
+        with transaction(con):
+            with timer("场所归并（link）"):
+                build_premises(con, cfg)
+            with timer("信号（signals）"):
+                fired = compute_evidence(con, cfg, run_id, as_of)
+            with timer("评分（score）"):
+                score_premises(con, cfg, run_id)
+            batch_ids = [r[0] for r in con.execute("SELECT batch_id FROM batches ORDER BY 1").fetchall()]
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
+                [run_id, started, as_of, cfg.digest, batch_ids, str(out_dir), __version__],
+            )
+        with timer("输出清单（publish）"):
+            lists = publish_lists(con, cfg, run_id, out_dir)
+        con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
+        manifest = {
+            "run_id": run_id,
+            "version": __version__,
+            "started_at": started.isoformat(timespec="seconds"),
+            "as_of": as_of.isoformat(),
+            "config_hash": cfg.digest,
+            "config_files": {str(p.relative_to(config_dir)): _sha256(p)
+                             for p in sorted(Path(config_dir).rglob("*.yaml"))},
+            "inputs": _inputs(con),
+            "this_run_files": [asdict(v) for v in verdicts],
+            "source_freshness": _freshness(con, as_of),
+            "row_counts": counts,
+            "signals_fired": fired,
+            "list_rows": lists,
+            "timings_s": timer.timings,
+            "peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
+        }
+        (out_dir / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        return ScreenResult(run_id, as_of, out_dir, verdicts, counts, lists)
+    finally:
+        con.close()
+
+
+def _inputs(con) -> list[dict]:
+    rows = con.execute(
+        "SELECT batch_id, source, file_name, sha256, rows_read, rows_loaded, rows_rejected, loaded_at "
+        "FROM batches ORDER BY batch_id"
+    ).fetchall()
+    keys = ("batch_id", "source", "file", "sha256", "rows_read", "rows_loaded", "rows_rejected", "loaded_at")
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def _freshness(con, as_of: dt.date) -> dict:
+    """Which sources are present and how old their newest record is, in days."""
+    from pipeline.ingest import SOURCES
+
+    out = {}
+    for source in SOURCES:
+        n = con.execute(f"SELECT count(*) FROM stg_{source}").fetchone()[0]
+        entry = {"rows": n, "missing": n == 0}
+        if source in _FRESHNESS and n:
+            table, col = _FRESHNESS[source]
+            last = con.execute(f"SELECT max({col})::DATE FROM {table}").fetchone()[0]
+            entry.update(latest=str(last), age_days=(as_of - last).days if last else None)
+        out[source] = entry
+    return out
