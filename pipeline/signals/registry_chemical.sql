@@ -1,8 +1,9 @@
 -- Chemical words in name or scope, or a chemical industry code, with no hazmat license.
--- Bracketed text that excludes chemicals ("化工产品（不含危险化学品）") is ignored.
+-- An item followed by a bracket that excludes hazardous chemicals ("化工产品（不含危险化学品）")
+-- is a non-hazardous trade and is ignored, item and bracket together.
 WITH reg AS (
     SELECT m.premises_id, r.name, r.industry_code,
-           regexp_replace(coalesce(r.scope, ''), '[(（][^)）]*(' || $exclusion_re || ')[^)）]*[)）]', '', 'g') AS scope_claim
+           regexp_replace(coalesce(r.scope, ''), '[^，,；;、。]*[(（][^)）]*(' || $exclusion_re || ')[^)）]*[)）]', '', 'g') AS scope_claim
     FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
 ),
 hits AS (

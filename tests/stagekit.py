@@ -1,0 +1,51 @@
+"""Helpers for stage tests: a real in-memory DuckDB with the stg schema and the real configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipeline.config import Config
+from pipeline.db import run_sql_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stg_db() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    run_sql_file(con, ROOT / "pipeline" / "macros.sql")
+    run_sql_file(con, ROOT / "pipeline" / "ingest" / "schema.sql")
+    return con
+
+
+def project_config(**scoring_overrides) -> Config:
+    cdir = ROOT / "configs"
+    campaign = yaml.safe_load((cdir / "campaign.yaml").read_text(encoding="utf-8"))
+    scoring = yaml.safe_load((cdir / "scoring.yaml").read_text(encoding="utf-8"))
+    scoring.update(scoring_overrides)
+    return Config(cdir, campaign, scoring)
+
+
+def insert(con, table: str, rows: list[dict]) -> None:
+    """Insert rows naming only some columns; batch_id/src_row default to 1/row index."""
+    for i, row in enumerate(rows, start=2):
+        row = {"batch_id": 1, **({} if table == "tip_reporters" else {"src_row": i}), **row}
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+
+
+def daily_readings(con, account_no: str, start: str, days: int, kwh: float, valley_share: float = 0.2,
+                   step_day: int | None = None, step_kwh: float | None = None) -> None:
+    """Daily readings for one account; optionally a level change from day index step_day."""
+    con.execute(
+        """
+        INSERT INTO stg_power_readings
+        SELECT 1, 2 + i, ?, ?::DATE + i::INTEGER, 'day', k, k * (1 - ?) / 2, k * (1 - ?) / 2, k * ?
+        FROM (SELECT i, CASE WHEN ? IS NOT NULL AND i >= ? THEN ? ELSE ? END AS k FROM range(?) t(i))
+        """,
+        [account_no, start, valley_share, valley_share, valley_share,
+         step_day, step_day, step_kwh, kwh, days],
+    )

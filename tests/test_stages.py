@@ -1,0 +1,171 @@
+"""link → signals → score → publish on a handful of inline records, real DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipeline.link import build_premises
+from pipeline.publish import publish_lists, safe_cell
+from pipeline.score import score_premises
+from pipeline.signals import compute_evidence
+from tests.stagekit import daily_readings, insert, project_config, stg_db
+
+AS_OF = dt.date(2021, 6, 30)
+
+
+def _world():
+    con = stg_db()
+    insert(con, "stg_registry", [
+        dict(uscc="91350582MA2Y000001", source_key="91350582MA2Y000001", name="晋江市林口鞋业有限公司",
+             address="福建省晋江市灵源街道林口社区林口路123号", legal_rep="陈一", phone="13800000001",
+             status="存续", industry_code="1921", scope="鞋服生产、销售；化工产品（不含危险化学品）销售"),
+        dict(uscc="91350582MA2Y000002", source_key="91350582MA2Y000002", name="晋江市林格鞋业有限公司",
+             address="晋江市灵源林格社区林格路5号", legal_rep="=HYPERLINK(\"x\")", phone="13800000002",
+             status="存续", industry_code="1921", scope="鞋服生产"),
+        dict(uscc="91350582MA2Y000003", source_key="91350582MA2Y000003", name="晋江市灵源宏达新材料科技有限公司",
+             address="晋江市灵源街道英塘社区英华路8号", legal_rep="林三", status="存续",
+             industry_code="7520", scope="新材料技术开发、技术服务"),
+    ])
+    insert(con, "stg_power_accounts", [
+        # the shoe factory's meter, in the boss's personal name, address written differently
+        dict(account_no="3500000001", account_name="张三", address="灵源林口村林口路123号旁",
+             category="一般工商业用电", status="正常"),
+        dict(account_no="3500000002", account_name="晋江市林格鞋业有限公司", address="林格社区林格路5号",
+             category="一般工商业用电", status="正常"),
+        # a house in a person's name drawing industrial-level power, no address community
+        dict(account_no="3500000003", account_name="李四", address="某某路1号",
+             category="居民生活用电", status="正常", lon=118.5901, lat=24.8531),
+        dict(account_no="3500000004", account_name="王五", address="大布林社区布林路7号",
+             category="居民生活用电", status="正常"),
+        dict(account_no="3500000005", account_name="晋江市灵源宏达新材料科技有限公司",
+             address="英塘社区英华路8号", category="一般工商业用电", status="正常"),
+    ])
+    start = "2021-01-01"
+    daily_readings(con, "3500000001", start, 181, 80)                              # steady
+    daily_readings(con, "3500000002", start, 181, 90)                              # steady
+    daily_readings(con, "3500000003", start, 181, 8, 0.7, step_day=140, step_kwh=260)  # surge + night
+    daily_readings(con, "3500000004", start, 181, 6)                               # ordinary home
+    daily_readings(con, "3500000005", start, 181, 20, 0.3, step_day=150, step_kwh=150)  # cover name + surge
+    insert(con, "stg_waybills", [
+        dict(waybill_no="W1", consignee="宏达新材料", unload_address="晋江市灵源英塘村英华路8号",
+             goods="甲苯", depart_at=dt.datetime(2021, 6, 1, 22, 0)),
+    ])
+    insert(con, "stg_tips", [
+        dict(tip_id="T1", content="+夜里有刺鼻气味，电话13912345678", address="灵源林口村林口路123号",
+             received_at=dt.datetime(2021, 6, 20, 9, 0)),
+    ])
+    insert(con, "tip_reporters", [dict(tip_id="T1", reporter="赵举报", reporter_phone="13912345678")])
+    return con
+
+
+def _run(con, cfg=None):
+    cfg = cfg or project_config()
+    build_premises(con, cfg)
+    compute_evidence(con, cfg, 1, AS_OF)
+    score_premises(con, cfg, 1)
+    return cfg
+
+
+def _premises_of(con, source, key):
+    return con.execute(
+        "SELECT premises_id FROM premises_members WHERE source = ? AND source_key = ?", [source, key]
+    ).fetchone()[0]
+
+
+def test_link_joins_one_place_and_keeps_neighbours_apart():
+    con = _world()
+    build_premises(con, project_config())
+    shoe = _premises_of(con, "registry", "91350582MA2Y000001")
+    # personal-name meter at the same address (written 林口村 …旁) is the same place
+    assert _premises_of(con, "power_accounts", "3500000001") == shoe
+    # the tip names the same address
+    assert _premises_of(con, "tips", "T1") == shoe
+    # 林口鞋业 and 林格鞋业 are different places
+    assert _premises_of(con, "registry", "91350582MA2Y000002") != shoe
+    # the waybill's unloading place links to the cover-name firm by address
+    assert _premises_of(con, "waybills", "W1") == _premises_of(con, "registry", "91350582MA2Y000003")
+    comm = dict(con.execute(
+        "SELECT m.source_key, p.community || '/' || p.community_source || '/' || coalesce(p.coord_precision, '') "
+        "FROM premises p JOIN premises_members m USING (premises_id) WHERE m.source = 'power_accounts'"
+    ).fetchall())
+    assert comm == {
+        "3500000001": "林口/address/community_centroid",
+        "3500000002": "林格/address/community_centroid",
+        "3500000003": "大山后/coordinates/meter_gps",     # no community in address; nearest centroid
+        "3500000004": "大布林/address/community_centroid",
+        "3500000005": "英塘/address/community_centroid",
+    }
+
+
+def test_premises_id_is_stable_when_new_records_arrive():
+    con = _world()
+    cfg = project_config()
+    build_premises(con, cfg)
+    before = dict(con.execute("SELECT source || ':' || source_key, premises_id FROM premises_members").fetchall())
+    insert(con, "stg_power_accounts", [dict(account_no="3500000099", account_name="新户", address="灵水社区灵安路9号",
+                                            category="居民生活用电", status="正常")])
+    build_premises(con, cfg)
+    after = dict(con.execute("SELECT source || ':' || source_key, premises_id FROM premises_members").fetchall())
+    assert {k: after[k] for k in before} == before
+
+
+def test_signals_fire_where_built_to_and_stay_silent_on_look_alikes():
+    con = _world()
+    _run(con)
+    fired = con.execute(
+        "SELECT m.source_key, list(e.signal ORDER BY e.signal) FROM evidence e "
+        "JOIN premises_members m USING (premises_id) WHERE m.source IN ('power_accounts') GROUP BY 1"
+    ).fetchall()
+    fired = dict(fired)
+    assert fired["3500000003"] == ["power_industrial_on_residential", "power_night", "power_surge"]
+    assert "power_surge" in fired["3500000005"] and "waybill_unlicensed" in fired["3500000005"]
+    assert "3500000004" not in fired          # ordinary home: nothing
+    assert "3500000002" not in fired          # steady shoe factory, no chemical words: nothing
+    # "化工产品（不含危险化学品）" excludes chemicals: no registry_chemical for the shoe firm
+    assert fired["3500000001"] == ["tip"]
+    sentence = con.execute(
+        "SELECT sentence FROM evidence WHERE signal = 'power_surge' AND premises_id = "
+        "(SELECT premises_id FROM premises_members WHERE source_key = '3500000003')"
+    ).fetchone()[0]
+    assert sentence == "近4周日均用电 260 kWh，为此前12周（中位数 8 kWh）的 32.5 倍"
+
+
+def test_corroborating_sources_outscore_one_source_and_ties_break_by_id():
+    con = _world()
+    _run(con)
+    s = dict(con.execute(
+        "SELECT m.source_key, s.score FROM scores s JOIN premises_members m USING (premises_id) "
+        "WHERE m.source = 'power_accounts'").fetchall())
+    # cover-name firm: registry + power + transport agree → more than the power-only house
+    assert s["3500000005"] > s["3500000003"]
+    cat = dict(con.execute(
+        "SELECT m.source_key, s.category FROM scores s JOIN premises_members m USING (premises_id) "
+        "WHERE m.source = 'power_accounts'").fetchall())
+    assert cat["3500000005"] == 5 and cat["3500000003"] == 3
+    ranks = con.execute("SELECT premises_id, score, rank FROM scores WHERE run_id = 1 ORDER BY rank").fetchall()
+    for (p1, s1, r1), (p2, s2, r2) in zip(ranks, ranks[1:]):
+        assert s1 > s2 or (s1 == s2 and p1 < p2)
+
+
+def test_lists_have_design_columns_one_file_per_community_and_no_formulas(tmp_path):
+    con = _world()
+    cfg = _run(con)
+    counts = publish_lists(con, cfg, 1, tmp_path)
+    assert set(counts) == {c["name"] for c in cfg.communities}
+    for name in counts:
+        raw = (tmp_path / f"visit_list_{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+    ranking = pd.read_csv(tmp_path / "ranking.csv", encoding="utf-8-sig", dtype=str)
+    assert list(ranking.columns) == [
+        "排名", "社区", "工作点", "场所编号", "名称", "地址", "统一社会信用代码", "用电户号",
+        "主要负责人", "联系电话", "风险分", "建议整治类别", "主要依据", "经度", "纬度", "本周新增"]
+    assert ranking["排名"].tolist() == [str(i) for i in range(1, len(ranking) + 1)]
+    text = "\n".join(p.read_text(encoding="utf-8-sig") for p in tmp_path.glob("*.csv"))
+    assert "赵举报" not in text and "13912345678" not in text
+    for cell in ranking.fillna("").to_numpy().ravel():
+        assert not str(cell).startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert safe_cell("=1+1") == "'=1+1" and safe_cell("-5") == "'-5" and safe_cell("林口") == "林口"
+    xl = pd.read_excel(tmp_path / "visit_lists.xlsx", sheet_name=None, engine="calamine")
+    assert set(xl) == set(counts)
