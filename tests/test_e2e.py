@@ -1,0 +1,124 @@
+"""End to end: simulate the demo world, screen it, check the lists and the bookkeeping."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline.publish.text import COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMUNITIES = ["林口", "张前", "林格", "英塘", "小浯塘", "曾林", "灵水", "大山后", "大布林", "小布林"]
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def screened(tmp_path_factory):
+    base = tmp_path_factory.mktemp("e2e")
+    r = _cli("simulate", "--out", str(base / "world"), "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    r = _cli("screen", "--inbox", str(base / "world" / "inbox"), "--db", str(base / "w.duckdb"),
+             "--out", str(base / "out"))
+    assert r.returncode == 0, r.stderr
+    (out_dir,) = [p for p in (base / "out").iterdir() if p.is_dir()]
+    return base, out_dir, r
+
+
+def test_one_list_per_community_with_design_columns_ranked(screened):
+    base, out_dir, _ = screened
+    for name in COMMUNITIES:
+        df = pd.read_csv(out_dir / f"visit_list_{name}.csv", encoding="utf-8-sig", dtype=str)
+        assert list(df.columns) == COLUMNS
+        assert (df["社区"] == name).all()
+        assert df["排名"].astype(int).tolist() == list(range(1, len(df) + 1))
+        scores = df["风险分"].astype(float).tolist()
+        assert scores == sorted(scores, reverse=True)
+    ranking = pd.read_csv(out_dir / "ranking.csv", encoding="utf-8-sig", dtype=str)
+    assert list(ranking.columns) == COLUMNS
+    assert len(ranking) > 0
+    assert ranking["风险分"].astype(float).is_monotonic_decreasing
+    assert ranking["主要依据"].notna().all()
+    listed = sum(len(pd.read_csv(out_dir / f"visit_list_{n}.csv", encoding="utf-8-sig")) for n in COMMUNITIES)
+    assert listed > 0
+
+
+def test_batches_add_up_and_manifest_traces_inputs(screened):
+    base, out_dir, _ = screened
+    con = duckdb.connect(str(base / "w.duckdb"), read_only=True)
+    files = sorted(p.name for p in (base / "world" / "inbox").rglob("*") if p.is_file())
+    batches = con.execute("SELECT file_name, rows_read, rows_loaded, rows_rejected FROM batches").fetchall()
+    assert sorted(b[0] for b in batches) == files
+    for name, read, loaded, rejected in batches:
+        assert read == loaded + rejected, name
+    rejects_per_batch = dict(con.execute(
+        "SELECT b.file_name, count(DISTINCT (r.src_row)) FROM rejects r JOIN batches b USING (batch_id) "
+        "WHERE r.severity = 'reject' GROUP BY 1").fetchall())
+    for name, read, loaded, rejected in batches:
+        assert rejects_per_batch.get(name, 0) == rejected, name
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["config_hash"]) == 64
+    assert sorted(i["file"] for i in manifest["inputs"]) == files
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert manifest["row_counts"]["premises"] == con.execute("SELECT count(*) FROM premises").fetchone()[0]
+
+
+def test_second_screen_of_same_inbox_loads_nothing_new(screened):
+    base, _, _ = screened
+    con = duckdb.connect(str(base / "w.duckdb"), read_only=True)
+    n_batches = con.execute("SELECT count(*) FROM batches").fetchone()[0]
+    n_readings = con.execute("SELECT count(*) FROM stg_power_readings").fetchone()[0]
+    con.close()
+    r = _cli("screen", "--inbox", str(base / "world" / "inbox"), "--db", str(base / "w.duckdb"),
+             "--out", str(base / "out2"))
+    assert r.returncode == 0, r.stderr
+    con = duckdb.connect(str(base / "w.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == n_batches
+    assert con.execute("SELECT count(*) FROM stg_power_readings").fetchone()[0] == n_readings
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+
+
+def test_second_writer_gets_a_plain_message(screened):
+    base, _, _ = screened
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb,time; c=duckdb.connect({str(base / 'w.duckdb')!r}); print('ok', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        r = _cli("screen", "--inbox", str(base / "world" / "inbox"), "--db", str(base / "w.duckdb"),
+                 "--out", str(base / "out3"))
+        assert r.returncode == 2
+        assert "数据库" in r.stderr and "正被" in r.stderr
+        assert "Traceback" not in r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_no_reporter_identity_in_any_output_or_log(screened):
+    base, out_dir, r = screened
+    truth_tips = base / "world" / "inbox" / "tips"
+    con = duckdb.connect(str(base / "w.duckdb"), read_only=True)
+    names = [x for (x,) in con.execute("SELECT reporter FROM tip_reporters WHERE reporter IS NOT NULL").fetchall()]
+    phones = [x for (x,) in con.execute(
+        "SELECT reporter_phone FROM tip_reporters WHERE reporter_phone IS NOT NULL").fetchall()]
+    assert names and phones and truth_tips.exists()
+    texts = [p.read_text(encoding="utf-8-sig") for p in out_dir.glob("*.csv")]
+    texts.append((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    texts.append(r.stderr + r.stdout)
+    blob = "\n".join(texts)
+    for s in names + phones:
+        assert s not in blob
+    cols = {c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'stg_tips'").fetchall()}
+    assert not cols & {"reporter", "reporter_phone"}
