@@ -1,0 +1,209 @@
+"""Pure functions that return SQL text for cleaning and validating raw VARCHAR columns.
+
+Nothing here touches a database or pastes an input value into SQL: arguments are column
+expressions built by the ingest code, and the only literals are constants of this module
+or vocabulary from the project's own configs (quoted with `lit`). Every expression is
+vectorised by DuckDB over the whole raw table; cheap fast paths come first inside
+COALESCE/CASE so that clean machine exports never reach the slow regex branches.
+"""
+
+from __future__ import annotations
+
+# Full-width forms (U+FF01–U+FF5E) → ASCII, ideographic space → space, plus the CJK
+# punctuation that behaves like ASCII in numbers, dates and codes.
+_FW_FROM = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u3001\u3002"
+_FW_TO = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " ,."
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+YEAR_MIN, YEAR_MAX = 1949, 2100
+LON_RANGE = (73.0, 136.0)
+LAT_RANGE = (3.0, 54.0)
+
+# Words that mean "no value" in government exports.
+NULL_WORDS = ("无", "暂无", "空", "/", "-", "--", "—", "——", "null", "NULL", "None", "#N/A", "N/A")
+
+
+def lit(value: str) -> str:
+    """A SQL string literal for a constant of the code or of the project's config."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def fullwidth_sql(col: str) -> str:
+    """Full-width digits, letters, brackets and space → half-width."""
+    return f"translate({col}, {lit(_FW_FROM)}, {lit(_FW_TO)})"
+
+
+def text_sql(col: str) -> str:
+    """Trimmed, spaces collapsed, full-width → half-width; empty/placeholder → NULL."""
+    inner = f"trim(regexp_replace({fullwidth_sql(col)}, '\\s+', ' ', 'g'))"
+    nulls = ", ".join(lit(w) for w in NULL_WORDS)
+    return f"(CASE WHEN {inner} IN ('', {nulls}) THEN NULL ELSE {inner} END)"
+
+
+def present_sql(col: str) -> str:
+    """The raw cell carries something (not blank, not a "no value" word such as 无 or -)."""
+    nulls = ", ".join(lit(w) for w in NULL_WORDS)
+    return f"({col} IS NOT NULL AND trim({col}, ' \t\r\n\u3000') NOT IN ('', {nulls}))"
+
+
+def compact_sql(col: str) -> str:
+    """Full-width → half-width with every blank removed (codes, numbers, dates)."""
+    return f"nullif(regexp_replace({fullwidth_sql(col)}, '\\s+', '', 'g'), '')"
+
+
+def number_sql(col: str) -> str:
+    """Numbers with thousands separators, full-width digits, trailing units → DOUBLE."""
+    slow = (
+        f"TRY_CAST(regexp_replace(regexp_extract({compact_sql(col)}, "
+        f"'^([+-]?[0-9][0-9,]*(\\.[0-9]+)?|[+-]?\\.[0-9]+)([eE][+-]?[0-9]+)?[^0-9]*$', 0), "
+        f"'[^0-9eE+.-]', '', 'g') AS DOUBLE)"
+    )
+    return f"COALESCE(TRY_CAST({col} AS DOUBLE), {slow})"
+
+
+_DT_PATTERN = (
+    "^([0-9]{4})\\s*[-/.年]\\s*([0-9]{1,2})\\s*[-/.月]\\s*([0-9]{1,2})\\s*日?"
+    "(?:[ T]*([0-9]{1,2})\\s*[:时点]\\s*([0-9]{1,2})\\s*分?(?::?\\s*([0-9]{1,2}(?:\\.[0-9]+)?)\\s*秒?)?)?$"
+)
+
+
+def _norm_sql(col: str) -> str:
+    return f"trim(regexp_replace({fullwidth_sql(col)}, '\\s+', ' ', 'g'))"
+
+
+def timestamp_sql(col: str) -> str:
+    """Any date or date-time form → TIMESTAMP (NULL when unparseable).
+
+    Forms: ISO (2021-07-05[ 08:30[:00]]), 2021/7/5, 2021.7.5, 2021年7月5日[ 8时30分],
+    20210705[083000], Excel serial numbers (44382, 44382.5 = noon).
+    """
+    s = _norm_sql(col)
+    canon = f"regexp_replace(regexp_replace({s}, {lit(_DT_PATTERN)}, '\\1-\\2-\\3 \\4:\\5:\\6'), '[ :]+$', '')"
+    slow = (
+        f"CASE "
+        f"WHEN regexp_full_match({s}, '[0-9]{{8}}') THEN try_strptime({s}, '%Y%m%d') "
+        f"WHEN regexp_full_match({s}, '[0-9]{{14}}') THEN try_strptime({s}, '%Y%m%d%H%M%S') "
+        f"WHEN regexp_full_match({s}, '[0-9]{{5}}(\\.[0-9]+)?') THEN "
+        f"TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({s} AS DOUBLE) * 86400000000) AS BIGINT)) "
+        f"ELSE TRY_CAST({canon} AS TIMESTAMP) END"
+    )
+    return f"COALESCE(TRY_CAST(trim({col}) AS TIMESTAMP), {slow})"
+
+
+def date_sql(col: str) -> str:
+    """Any date form → DATE (time part dropped)."""
+    return f"COALESCE(TRY_CAST(trim({col}) AS DATE), CAST({timestamp_sql(col)} AS DATE))"
+
+
+def month_sql(col: str) -> str:
+    """2021年7月 / 2021-07 / 2021/7 / 2021.07 / 202107 (or a full date) → first day of month."""
+    c = compact_sql(col)
+    canon = f"regexp_replace({c}, '^([0-9]{{4}})(?:[-/.年]([0-9]{{1,2}})月?|([0-9]{{2}}))$', '\\1-\\2\\3-01')"
+    return (
+        f"COALESCE(CASE WHEN regexp_full_match({c}, '[0-9]{{4}}([-/.年][0-9]{{1,2}}月?|[0-9]{{2}})') "
+        f"THEN TRY_CAST({canon} AS DATE) END, CAST(date_trunc('month', {date_sql(col)}) AS DATE))"
+    )
+
+
+def plausible_date_sql(v: str) -> str:
+    return f"(year({v}) BETWEEN {YEAR_MIN} AND {YEAR_MAX})"
+
+
+def account_sql(col: str) -> str:
+    """Account numbers stay text: leading zeros kept, blanks and full-width removed."""
+    return f"CASE WHEN regexp_full_match({col}, '[0-9]+') THEN {col} ELSE {compact_sql(col)} END"
+
+
+def account_ok_sql(v: str, min_len: int, max_len: int) -> str:
+    return f"regexp_full_match({v}, '[0-9]{{{int(min_len)},{int(max_len)}}}')"
+
+
+def code_sql(col: str) -> str:
+    """Identifiers (编号): full-width → half-width, trimmed, inner blanks removed."""
+    return f"CASE WHEN {present_sql(col)} THEN {compact_sql(col)} END"
+
+
+def uscc_norm_sql(col: str) -> str:
+    """Upper case, no blanks; placeholder words → NULL."""
+    return f"upper(regexp_replace({text_sql(col)}, '\\s+', '', 'g'))"
+
+
+def uscc_format_ok_sql(v: str) -> str:
+    return f"regexp_full_match({v}, '[0-9A-HJ-NPQRTUWXY]{{18}}')"
+
+
+def uscc_check_ok_sql(v: str) -> str:
+    """GB 32100-2015 check character (DESIGN §8); v must already have the right format."""
+    terms = " + ".join(
+        f"(strpos({lit(USCC_CHARSET)}, substr({v}, {i + 1}, 1)) - 1) * {w}"
+        for i, w in enumerate(USCC_WEIGHTS)
+    )
+    return f"(substr({lit(USCC_CHARSET)}, ((31 - (({terms}) % 31)) % 31) + 1, 1) = substr({v}, 18, 1))"
+
+
+def plate_sql(col: str) -> str:
+    """闽C·12345 / 闽 c-12345 → 闽C12345."""
+    return f"nullif(upper(regexp_replace({text_sql(col)}, '[\\s·•・.\\-_]', '', 'g')), '')"
+
+
+def plate_ok_sql(v: str) -> str:
+    return f"regexp_full_match({v}, '[\\x{{4e00}}-\\x{{9fa5}}][A-Z][A-Z0-9]{{4,6}}[\\x{{4e00}}-\\x{{9fa5}}]?')"
+
+
+def enum_sql(clean_text: str, values: list[str], aliases: dict[str, str]) -> str:
+    """Map a cleaned text onto the vocabulary; NULL when not in it."""
+    whens = [f"WHEN {lit(v)} THEN {lit(v)}" for v in values]
+    whens += [f"WHEN {lit(a)} THEN {lit(v)}" for a, v in aliases.items() if a not in values]
+    key = f"regexp_replace({clean_text}, '\\s+', '', 'g')"
+    return f"(CASE {key} {' '.join(whens)} END)"
+
+
+def total_row_sql(col: str) -> str:
+    """The cell marks a 合计/总计/小计 row."""
+    return (
+        f"({col} LIKE '%计%' AND regexp_full_match({col}, "
+        "'\\s*(合\\s*计|总\\s*计|小\\s*计)\\s*([:：].*)?'))"
+    )
+
+
+def in_range_sql(v: str, lo: float, hi: float) -> str:
+    return f"({v} BETWEEN {float(lo)} AND {float(hi)})"
+
+
+def case_first(conds: list[tuple[str, str]]) -> str:
+    """CASE WHEN c1 THEN r1 ... END; NULL when no condition is true."""
+    if not conds:
+        return "CAST(NULL AS VARCHAR)"
+    return "(CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in conds) + " END)"
+
+
+_UNITS = {
+    "吨": ("吨", "t", "噸", "T"),
+    "kg": ("kg", "千克", "公斤", "KG", "Kg"),
+    "L": ("L", "l", "升"),
+    "m3": ("m3", "立方米", "方", "M3"),
+}
+UNIT_TO_KG = {"吨": 1000.0, "kg": 1.0}
+
+
+def unit_sql(text: str) -> str:
+    """Canonical quantity unit (吨 / kg / L / m3) of a unit text; other text kept as is."""
+    whens = " ".join(f"WHEN {lit(a)} THEN {lit(u)}" for u, al in _UNITS.items() for a in al)
+    t = f"regexp_replace({text}, '\\s+', '', 'g')"
+    return f"(CASE {t} {whens} ELSE nullif({t}, '') END)"
+
+
+def unit_suffix_sql(col: str) -> str:
+    """The unit written after a number in the same cell (12.5吨 → 吨), else NULL."""
+    return f"nullif(regexp_extract({compact_sql(col)}, '^[+-]?[0-9][0-9,]*(?:\\.[0-9]+)?([^0-9,.]+)$', 1), '')"
+
+
+def to_kg_sql(qty: str, unit: str) -> str:
+    whens = " ".join(f"WHEN {lit(u)} THEN {qty} * {f}" for u, f in UNIT_TO_KG.items())
+    return f"(CASE {unit} {whens} END)"

@@ -1,0 +1,231 @@
+"""Source configurations (configs/sources/<source>.yaml): load and check.
+
+A config names the canonical fields of one source, their type, the header synonyms an
+office's export may use, enum vocabularies with aliases, the natural key and the datum of
+coordinates. `validate_source_configs` returns plain messages (empty list = valid); the
+config checker calls it before any stage runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+#: Sources in the order they are loaded (accounts before readings, registry first).
+SOURCES: tuple[str, ...] = (
+    "registry",
+    "licenses",
+    "power_accounts",
+    "power_readings",
+    "waybills",
+    "tracks",
+    "tips",
+    "sites",
+)
+
+FIELD_TYPES = {
+    "text", "name", "address", "phone", "uscc", "date", "month", "timestamp", "number",
+    "enum", "code", "account", "lon", "lat", "plate",
+}
+DATUMS = {"WGS-84", "GCJ-02"}
+DEFAULT_ACCOUNT_LENGTH = (5, 20)
+
+_BRACKET_SUFFIX = re.compile(r"[\(\[【<].*?[\)\]】>]$")
+_SPACE_STAR = re.compile(r"[\s*]+")
+
+
+def norm_header(text: object) -> str:
+    """Header cell as compared with synonyms: NFKC (full→half width), no blanks/`*`, lower."""
+    s = unicodedata.normalize("NFKC", str(text if text is not None else ""))
+    s = s.replace("\u3000", " ")
+    return _SPACE_STAR.sub("", s).lower()
+
+
+def strip_unit(text: str) -> str:
+    """合同容量(kva) → 合同容量 (text already normalised)."""
+    prev = None
+    while prev != text:
+        prev, text = text, _BRACKET_SUFFIX.sub("", text)
+    return text
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    type: str
+    synonyms: list[str]
+    required: bool = False
+    private: bool = False
+    values: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    unit: str | None = None
+    length: tuple[int, int] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.synonyms[0] if self.synonyms else self.name
+
+    def header_hint(self) -> str:
+        return "/".join(self.synonyms[:2]) if self.synonyms else self.name
+
+
+@dataclass
+class SourceConfig:
+    source: str
+    title: str
+    key: list[str]
+    fields: dict[str, FieldSpec]
+    sheet: int | str = 0
+    datum: str = "WGS-84"
+    require_one_of: list[list[str]] = field(default_factory=list)
+    path: Path | None = None
+
+    def synonym_index(self) -> dict[str, list[tuple[int, str]]]:
+        """normalised synonym → [(priority, field)]; exact spellings before unit-stripped."""
+        idx: dict[str, list[tuple[int, str]]] = {}
+        for f in self.fields.values():
+            for syn in f.synonyms:
+                n = norm_header(syn)
+                idx.setdefault(n, []).append((0, f.name))
+                s = strip_unit(n)
+                if s != n:
+                    idx.setdefault(s, []).append((1, f.name))
+        return idx
+
+
+def _parse(source_name: str, data: dict, path: Path) -> tuple[SourceConfig | None, list[str]]:
+    errs: list[str] = []
+    where = f"{path.name}"
+    if not isinstance(data, dict):
+        return None, [f"{where}：内容不是一个映射（YAML mapping）"]
+    src = data.get("source", source_name)
+    if src != source_name:
+        errs.append(f"{where}：source 为 {src!r}，应与文件名一致（{source_name}）")
+    raw_fields = data.get("fields")
+    if not isinstance(raw_fields, dict) or not raw_fields:
+        return None, errs + [f"{where}：缺少 fields"]
+    fields: dict[str, FieldSpec] = {}
+    seen_syn: dict[str, str] = {}
+    for fname, spec in raw_fields.items():
+        if not isinstance(spec, dict):
+            errs.append(f"{where}：字段 {fname} 的定义应为映射")
+            continue
+        ftype = spec.get("type", "text")
+        if ftype not in FIELD_TYPES:
+            errs.append(f"{where}：字段 {fname} 的类型 {ftype!r} 未知（可用：{'/'.join(sorted(FIELD_TYPES))}）")
+        syns = spec.get("synonyms") or []
+        if not isinstance(syns, list) or not all(isinstance(s, (str, int)) for s in syns) or not syns:
+            errs.append(f"{where}：字段 {fname} 的 synonyms 应为非空的列名列表")
+            syns = []
+        syns = [str(s) for s in syns]
+        for s in syns:
+            n = norm_header(s)
+            if n in seen_syn and seen_syn[n] != fname:
+                errs.append(f"{where}：列名 {s!r} 同时是 {seen_syn[n]} 和 {fname} 的同义词")
+            seen_syn[n] = fname
+        values = [str(v) for v in (spec.get("values") or [])]
+        aliases_raw = spec.get("aliases") or {}
+        if not isinstance(aliases_raw, dict):
+            errs.append(f"{where}：字段 {fname} 的 aliases 应为映射")
+            aliases_raw = {}
+        aliases = {str(k): str(v) for k, v in aliases_raw.items()}
+        if ftype == "enum":
+            if not values:
+                errs.append(f"{where}：枚举字段 {fname} 缺少 values")
+            for k, v in aliases.items():
+                if v not in values:
+                    errs.append(f"{where}：字段 {fname} 的别名 {k!r} 指向 {v!r}，它不在 values 中")
+        length = spec.get("length")
+        if ftype == "account":
+            if length is None:
+                length = DEFAULT_ACCOUNT_LENGTH
+            if (not isinstance(length, (list, tuple)) or len(length) != 2
+                    or not all(isinstance(x, int) and x > 0 for x in length) or length[0] > length[1]):
+                errs.append(f"{where}：字段 {fname} 的 length 应为 [最短, 最长] 两个正整数")
+                length = DEFAULT_ACCOUNT_LENGTH
+            length = (int(length[0]), int(length[1]))
+        fields[fname] = FieldSpec(
+            name=fname, type=ftype, synonyms=syns, required=bool(spec.get("required", False)),
+            private=bool(spec.get("private", False)), values=values, aliases=aliases,
+            unit=spec.get("unit"), length=length,
+        )
+    key = data.get("key") or []
+    if isinstance(key, str):
+        key = [key]
+    datum = data.get("datum", "WGS-84")
+    if datum not in DATUMS:
+        errs.append(f"{where}：datum {datum!r} 不支持（可用：WGS-84、GCJ-02）")
+    sheet = data.get("sheet", 0)
+    if not isinstance(sheet, (int, str)):
+        errs.append(f"{where}：sheet 应为工作表序号或名称")
+        sheet = 0
+    roo = data.get("require_one_of") or []
+    for grp in roo:
+        for k in grp:
+            if k not in fields:
+                errs.append(f"{where}：require_one_of 中的 {k} 不是已定义的字段")
+    cfg = SourceConfig(
+        source=source_name, title=str(data.get("title") or source_name), key=list(key),
+        fields=fields, sheet=sheet, datum=datum, require_one_of=[list(g) for g in roo], path=path,
+    )
+    return cfg, errs
+
+
+def _read_all(config_dir: Path) -> tuple[dict[str, SourceConfig], list[str]]:
+    config_dir = Path(config_dir)
+    sdir = config_dir / "sources"
+    out: dict[str, SourceConfig] = {}
+    errs: list[str] = []
+    for source in SOURCES:
+        path = sdir / f"{source}.yaml"
+        if not path.exists():
+            errs.append(f"缺少数据源配置文件 {path}")
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            errs.append(f"{path.name}：YAML 格式错误：{exc}")
+            continue
+        cfg, e = _parse(source, data, path)
+        errs.extend(e)
+        if cfg is not None:
+            out[source] = cfg
+    return out, errs
+
+
+def validate_source_configs(config_dir: Path = Path("configs")) -> list[str]:
+    """Plain messages for every problem in configs/sources/*.yaml; empty when valid."""
+    from pipeline.ingest.sources import RULES  # late: rules import config
+
+    cfgs, errs = _read_all(config_dir)
+    for source, cfg in cfgs.items():
+        rules = RULES[source]
+        for fname in rules.needed_fields:
+            if fname not in cfg.fields:
+                errs.append(f"{source}.yaml：缺少字段 {fname}（程序需要它）")
+        known = set(cfg.fields) | set(rules.stg_columns(set(cfg.fields)))
+        for k in cfg.key:
+            if k not in known:
+                errs.append(f"{source}.yaml：key 中的 {k} 不是已定义的字段")
+        for fname, ftype in rules.field_types.items():
+            if fname in cfg.fields and cfg.fields[fname].type != ftype:
+                errs.append(f"{source}.yaml：字段 {fname} 的类型应为 {ftype}，现为 {cfg.fields[fname].type}")
+    return errs
+
+
+def load_source_configs(config_dir: Path = Path("configs")) -> dict[str, SourceConfig]:
+    """All source configs; raises ConfigError naming every problem."""
+    errs = validate_source_configs(config_dir)
+    if errs:
+        raise ConfigError("数据源配置有误：\n" + "\n".join(errs))
+    cfgs, _ = _read_all(config_dir)
+    return cfgs
