@@ -1,0 +1,135 @@
+"""Address parsing: community, road, house number, building and qualifier.
+
+    福建省晋江市灵源街道林口社区林口路123号      → 林口 | 林口路 | 123
+    灵源林口村林口路１２３号旁                 → 林口 | 林口路 | 123 | qualifier 旁
+    晋江市灵源小浯塘工业区锦山路16-18号         → 小浯塘 | 锦山路 | 16 (range 16-18)
+    晋江灵源英塘二组三十五号                    → 英塘 | 二组 | 35
+    福建省晋江市安海镇灵水村                    → other town (安海镇): no Lingyuan community
+
+Communities are recognised in all their forms (林口社区/林口村/灵源林口/林口社区居委会);
+a town or subdistrict other than Lingyuan before the community name means another place
+with the same name. Chinese numerals (一二三号, 三十五号) become digits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from pipeline.link.names import normalise_text
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+           "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUM = "零〇一二两三四五六七八九十百千"
+
+
+def cn_to_int(s: str) -> int | None:
+    """一二三 → 123 (digit by digit), 三十五 → 35, 一百零八 → 108; None if not a numeral."""
+    if not s or any(ch not in _CN_NUM for ch in s):
+        return None
+    if not any(ch in _UNITS for ch in s):
+        return int("".join(str(_DIGITS[ch]) for ch in s))
+    total, cur = 0, 0
+    for ch in s:
+        if ch in _DIGITS:
+            cur = _DIGITS[ch]
+        else:
+            total += (cur or 1) * _UNITS[ch]
+            cur = 0
+    return total + cur
+
+
+_CN_RUN = re.compile(f"[{_CN_NUM}]+(?=[号栋幢座层楼室组弄巷])")
+
+
+def numerals_to_digits(s: str) -> str:
+    """Chinese numerals directly before 号/栋/层/组… become Arabic digits."""
+    return _CN_RUN.sub(lambda m: str(cn_to_int(m.group(0))), s)
+
+
+OTHER_TOWNS = ("安海镇", "安海", "东石镇", "磁灶镇", "陈埭镇", "池店镇", "内坑镇", "永和镇", "英林镇",
+               "金井镇", "龙湖镇", "深沪镇", "西滨镇", "紫帽镇", "西园街道", "新塘街道", "罗山街道",
+               "梅岭街道", "青阳街道", "凤里街道", "灵源镇?")
+_REGION = re.compile(r"^(中国)?(福建省?)?(泉州市?)?(晋江市?)?")
+_LINGYUAN = re.compile(r"^(灵源街道办事处|灵源街道|灵源办事处|灵源)")
+_QUALIFIER = re.compile(r"(旁边?|附近|对面|后面|后侧|前面|隔壁|东侧|西侧|南侧|北侧|往[东西南北]\d*米?|内)$")
+_ROAD = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,12}?(?:大道|路|街|巷|道|弄|里))(?=\d|$|[^\u4e00-\u9fff])")
+_NUMBER = re.compile(r"(\d+)(?:[-~至到](\d+))?号")
+_GROUP = re.compile(r"(\d+)组")
+_BUILDING = re.compile(r"(\d+|[A-Za-z])(栋|幢|座|号楼|号厂房|号仓库)|(\d+)(层|楼)|(\d+)室")
+_ZONE = re.compile(r"([\u4e00-\u9fff]{0,6}(?:工业区|工业园区?|开发区|园区))")
+
+
+@dataclass(frozen=True)
+class AddressParts:
+    normal: str
+    community: str | None
+    other_town: str | None
+    zone: str | None
+    road: str | None
+    number: str | None        # first number of a range (16-18号 → 16)
+    number_to: str | None
+    group: str | None         # 村民小组 (二组)
+    building: str | None
+    qualifier: str | None     # 旁/附近/对面 … : near, not at
+
+
+def community_patterns(names: Iterable[str], aliases: dict[str, list[str]] | None = None) -> list[tuple[str, str]]:
+    """(pattern, community) pairs, longest pattern first."""
+    pats = []
+    for n in names:
+        for p in (f"{n}社区居民委员会", f"{n}社区居委会", f"{n}社区", f"{n}村民委员会", f"{n}村委会",
+                  f"{n}村", f"{n}工业区", n, *(aliases or {}).get(n, [])):
+            pats.append((p, n))
+    return sorted(set(pats), key=lambda x: -len(x[0]))
+
+
+def parse_address(raw: str | None, patterns: list[tuple[str, str]]) -> AddressParts:
+    s = numerals_to_digits(normalise_text(raw))
+    rest = _REGION.sub("", s)
+    other = next((t for t in OTHER_TOWNS if rest.startswith(t)), None)
+    if other:
+        rest = rest[len(other):]
+    had_lingyuan = bool(_LINGYUAN.match(rest))
+    rest = _LINGYUAN.sub("", rest)
+    community = None
+    if not other:
+        for pat, name in patterns:
+            # a bare community name only counts when it is not the start of a road name
+            # (林口路 is a road in 林口, but the address still needs a community word)
+            if rest.startswith(pat):
+                tail = rest[len(pat):]
+                if pat == name and re.match(r"^(大道|路|街|巷)", tail):
+                    if had_lingyuan:
+                        community = name
+                    break
+                community = name
+                rest = tail
+                break
+    qual = None
+    m = _QUALIFIER.search(rest)
+    if m:
+        qual, rest = m.group(1), rest[: m.start()]
+    zone = None
+    mz = _ZONE.search(rest)
+    if mz and mz.group(1):
+        zone = mz.group(1)
+        rest = rest.replace(zone, "", 1)
+    road = None
+    mr = _ROAD.search(rest)
+    if mr:
+        road = mr.group(1)
+    after = rest[mr.end():] if mr else rest
+    mn = _NUMBER.search(after)
+    mg = _GROUP.search(rest)
+    mb = _BUILDING.search(after[mn.end():] if mn else after)
+    building = None
+    if mb:
+        building = mb.group(0)
+    return AddressParts(
+        normal=s, community=community, other_town=other, zone=zone, road=road,
+        number=mn.group(1) if mn else None, number_to=mn.group(2) if mn else None,
+        group=mg.group(1) if mg else None, building=building, qualifier=qual,
+    )
