@@ -34,9 +34,17 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def first_sql(fast: str, slow: str) -> str:
+    """fast, or slow where fast is NULL. (DuckDB's COALESCE evaluates every argument for
+    every row; CASE evaluates the ELSE branch only for the rows that reach it.)"""
+    return f"(CASE WHEN {fast} IS NOT NULL THEN {fast} ELSE {slow} END)"
+
+
 def fullwidth_sql(col: str) -> str:
-    """Full-width digits, letters, brackets and space → half-width."""
-    return f"translate({col}, {lit(_FW_FROM)}, {lit(_FW_TO)})"
+    """Full-width digits, letters, brackets and space → half-width (translate only the
+    cells that contain such characters: translate is slow)."""
+    return (f"(CASE WHEN regexp_matches({col}, '[\\x{{FF01}}-\\x{{FF5E}}\\x{{3000}}-\\x{{3002}}]') "
+            f"THEN translate({col}, {lit(_FW_FROM)}, {lit(_FW_TO)}) ELSE {col} END)")
 
 
 def text_sql(col: str) -> str:
@@ -49,7 +57,9 @@ def text_sql(col: str) -> str:
 def present_sql(col: str) -> str:
     """The raw cell carries something (not blank, not a "no value" word such as 无 or -)."""
     nulls = ", ".join(lit(w) for w in NULL_WORDS)
-    return f"({col} IS NOT NULL AND trim({col}, ' \t\r\n\u3000') NOT IN ('', {nulls}))"
+    slow = f"trim({col}, ' \t\r\n\u3000') NOT IN ('', {nulls})"
+    # fast path: a cell starting with a digit is present
+    return f"(CASE WHEN {col} IS NULL THEN false WHEN ascii({col}) BETWEEN 48 AND 57 THEN true ELSE {slow} END)"
 
 
 def compact_sql(col: str) -> str:
@@ -64,7 +74,7 @@ def number_sql(col: str) -> str:
         f"'^([+-]?[0-9][0-9,]*(\\.[0-9]+)?|[+-]?\\.[0-9]+)([eE][+-]?[0-9]+)?[^0-9]*$', 0), "
         f"'[^0-9eE+.-]', '', 'g') AS DOUBLE)"
     )
-    return f"COALESCE(TRY_CAST({col} AS DOUBLE), {slow})"
+    return first_sql(f"TRY_CAST({col} AS DOUBLE)", slow)
 
 
 _DT_PATTERN = (
@@ -93,12 +103,12 @@ def timestamp_sql(col: str) -> str:
         f"TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({s} AS DOUBLE) * 86400000000) AS BIGINT)) "
         f"ELSE TRY_CAST({canon} AS TIMESTAMP) END"
     )
-    return f"COALESCE(TRY_CAST(trim({col}) AS TIMESTAMP), {slow})"
+    return first_sql(f"TRY_CAST(trim({col}) AS TIMESTAMP)", slow)
 
 
 def date_sql(col: str) -> str:
     """Any date form → DATE (time part dropped)."""
-    return f"COALESCE(TRY_CAST(trim({col}) AS DATE), CAST({timestamp_sql(col)} AS DATE))"
+    return first_sql(f"TRY_CAST(trim({col}) AS DATE)", f"CAST({timestamp_sql(col)} AS DATE)")
 
 
 def month_sql(col: str) -> str:
@@ -106,8 +116,8 @@ def month_sql(col: str) -> str:
     c = compact_sql(col)
     canon = f"regexp_replace({c}, '^([0-9]{{4}})(?:[-/.年]([0-9]{{1,2}})月?|([0-9]{{2}}))$', '\\1-\\2\\3-01')"
     return (
-        f"COALESCE(CASE WHEN regexp_full_match({c}, '[0-9]{{4}}([-/.年][0-9]{{1,2}}月?|[0-9]{{2}})') "
-        f"THEN TRY_CAST({canon} AS DATE) END, CAST(date_trunc('month', {date_sql(col)}) AS DATE))"
+        f"(CASE WHEN regexp_full_match({c}, '[0-9]{{4}}([-/.年][0-9]{{1,2}}月?|[0-9]{{2}})') "
+        f"THEN TRY_CAST({canon} AS DATE) ELSE CAST(date_trunc('month', {date_sql(col)}) AS DATE) END)"
     )
 
 
@@ -148,8 +158,9 @@ def uscc_check_ok_sql(v: str) -> str:
 
 
 def plate_sql(col: str) -> str:
-    """闽C·12345 / 闽 c-12345 → 闽C12345."""
-    return f"nullif(upper(regexp_replace({text_sql(col)}, '[\\s·•・.\\-_]', '', 'g')), '')"
+    """闽C·12345 / 闽 c-12345 → 闽C12345 (clean plates pass through untouched)."""
+    slow = f"nullif(upper(regexp_replace({text_sql(col)}, '[\\s·•・.\\-_]', '', 'g')), '')"
+    return f"(CASE WHEN {plate_ok_sql(col)} THEN {col} ELSE {slow} END)"
 
 
 def plate_ok_sql(v: str) -> str:
@@ -167,7 +178,7 @@ def enum_sql(clean_text: str, values: list[str], aliases: dict[str, str]) -> str
 def total_row_sql(col: str) -> str:
     """The cell marks a 合计/总计/小计 row."""
     return (
-        f"({col} LIKE '%计%' AND regexp_full_match({col}, "
+        f"(contains({col}, '计') AND regexp_full_match({col}, "
         "'\\s*(合\\s*计|总\\s*计|小\\s*计)\\s*([:：].*)?'))"
     )
 

@@ -146,40 +146,22 @@ def _field_sql(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, 
 
 @dataclass
 class _Plan:
-    sql: str
+    sql: str                                 # CTAS of the lean `_ing_clean` (all rows)
+    detail_sql: str                          # CTAS of `_ing_errs` (rows with a problem only)
     checks: dict[str, list[_Check]]
     row_checks: list[tuple[str, RowCheck]]   # (resolved field, check)
     out_cols: list[str]
     private_cols: list[str]
 
 
+ERRS = "_ing_errs"
+
+
 def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable) -> _Plan:
+    """The cleaning query, twice: lean over all rows (values + flags, materialised once)
+    and detailed (reasons + raw values) over only the rows flagged `_err`."""
     mapped = set(raw.mapping)
     fields = list(cfg.fields.values())
-    s1, s2 = [], []
-    checks: dict[str, list[_Check]] = {}
-    for f in fields:
-        rawcol = raw.col(f.name)
-        val, presence, chk = _field_sql(f, C.ident(rawcol) if rawcol else None, rules)
-        reject_field = f.name in rules.reject_fields or f.name in rules.not_empty
-        s1 += [f"{val} AS v_{f.name}", f"{presence} AS p_{f.name}",
-               f"{C.ident(rawcol) if rawcol and not f.private else 'CAST(NULL AS VARCHAR)'} AS r_{f.name}"]
-        checks[f.name] = chk
-        invalid = [c.cond for c in chk if c.kind == "invalid"]
-        rejecting = [c.cond for c in chk if c.kind == "reject" or (c.kind == "invalid" and reject_field)]
-        s2.append(
-            f"CASE WHEN {' OR '.join(f'({c})' for c in invalid)} THEN NULL ELSE v_{f.name} END AS x_{f.name}"
-            if invalid else f"v_{f.name} AS x_{f.name}"
-        )
-        s2.append(f"{C.case_first([(c.cond, C.lit(c.reason)) for c in chk])} AS e_{f.name}")
-        s2.append(f"coalesce({' OR '.join(f'({c})' for c in rejecting)}, false) AS b_{f.name}"
-                  if rejecting else f"false AS b_{f.name}")
-        s2 += [f"p_{f.name}", f"r_{f.name}"]
-    total = " OR ".join(C.total_row_sql(C.ident(f"c{i}")) for i in range(len(raw.headers))) or "false"
-    row_expr = "_row" if raw.has_row_column else f"(CAST({int(raw.header_row)} AS BIGINT) + rowid + 1)"
-    stage1 = f"SELECT rowid + 1 AS _ord, {row_expr} AS _row, coalesce({total}, false) AS _total, " \
-             f"{', '.join(s1)} FROM {RAW}"
-    stage2 = f"SELECT _ord, _row, _total, {', '.join(s2)} FROM ({stage1}) s1"
     cols = rules.stg_columns(mapped)
     if rules.coords and cfg.datum == "GCJ-02":
         lo, la = rules.coords
@@ -191,24 +173,66 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable) -> _Pl
         both = f"(x_{lo} IS NOT NULL AND x_{la} IS NOT NULL)"
         cols[lo] = f"CASE WHEN {both} THEN {cols[lo]} END"
         cols[la] = f"CASE WHEN {both} THEN {cols[la]} END"
+    referenced = " ".join(list(cols.values()) + list(rules.private_columns.values()))
     rcs: list[tuple[str, RowCheck]] = []
     for rc in rules.row_checks:
         alts = (rc.field,) if isinstance(rc.field, str) else tuple(rc.field)
         fld = next((a for a in alts if a in mapped), alts[0])
         rcs.append((fld, rc))
+
+    checks: dict[str, list[_Check]] = {}
+    s1v, s2v = [], []
+    for f in fields:
+        rawcol = raw.col(f.name)
+        val, presence, chk = _field_sql(f, C.ident(rawcol) if rawcol else None, rules)
+        checks[f.name] = chk
+        reject_field = f.name in rules.reject_fields or f.name in rules.not_empty
+        invalid = [c.cond for c in chk if c.kind == "invalid"]
+        rejecting = [c.cond for c in chk if c.kind == "reject" or (c.kind == "invalid" and reject_field)]
+        rawsel = C.ident(rawcol) if rawcol and not f.private else "CAST(NULL AS VARCHAR)"
+        s1v.append((f.name, val, presence, rawsel))
+        s2v.append((
+            f.name,
+            f"CASE WHEN {' OR '.join(f'({c})' for c in invalid)} THEN NULL ELSE v_{f.name} END"
+            if invalid else f"v_{f.name}",
+            C.case_first([(c.cond, C.lit(c.reason)) for c in chk]) if chk else None,
+            f"coalesce({' OR '.join(f'({c})' for c in rejecting)}, false)" if rejecting else "false",
+        ))
+    total = " OR ".join(C.total_row_sql(C.ident(f"c{i}")) for i in range(len(raw.headers))) or "false"
+    row_expr = "_row" if raw.has_row_column else f"(CAST({int(raw.header_row)} AS BIGINT) + _rid + 1)"
     any_present = " OR ".join(f"p_{f.name}" for f in fields) or "false"
     any_bad = " OR ".join([f"b_{f.name}" for f in fields] + [f"({rc.condition})" for _, rc in rcs]) or "false"
-    s3 = [f"{expr} AS {C.ident('o_' + name)}" for name, expr in cols.items()]
-    s3 += [f"{expr} AS {C.ident('q_' + name)}" for name, expr in rules.private_columns.items()]
-    s3 += [f"e_{f.name}, r_{f.name}" for f in fields if checks[f.name]]
-    s3 += [f"CASE WHEN {rc.condition} THEN {C.lit(rc.reason)} END AS rc_{i}" for i, (_, rc) in enumerate(rcs)]
-    s3 += [f"r_{fld} AS rcr_{i}" for i, (fld, _) in enumerate(rcs)]
-    stage3 = (
-        f"SELECT _ord, _row, (_total OR NOT ({any_present})) AS _skip, "
-        f"(NOT (_total OR NOT ({any_present})) AND ({any_bad})) AS _rej, {', '.join(s3)} FROM ({stage2}) s2"
+    any_err = " OR ".join([f"e_{n} IS NOT NULL" for n, _, e, _ in s2v if e] + [f"({rc.condition})" for _, rc in rcs]) or "false"
+
+    def stage(source_rel: str, detail: bool) -> str:
+        s1 = [f"{v} AS v_{n}, {p} AS p_{n}" for n, v, p, _ in s1v]
+        s1 += [f"{r} AS r_{n}" for n, _, _, r in s1v if detail or f"r_{n}" in referenced]
+        s2 = [f"{x} AS x_{n}, {b} AS b_{n}, p_{n}" for n, x, _, b in s2v]
+        s2 += [f"{e} AS e_{n}" for n, _, e, _ in s2v if e]
+        s2 += [f"r_{n}" for n, _, _, r in s1v if detail or f"r_{n}" in referenced]
+        s3 = [f"{expr} AS {C.ident('o_' + name)}" for name, expr in cols.items()]
+        s3 += [f"{expr} AS {C.ident('q_' + name)}" for name, expr in rules.private_columns.items()]
+        if detail:
+            s3 += [f"e_{n}, r_{n}" for n, _, e, _ in s2v if e]
+            s3 += [f"CASE WHEN {rc.condition} THEN {C.lit(rc.reason)} END AS rc_{i}" for i, (_, rc) in enumerate(rcs)]
+            s3 += [f"r_{fld} AS rcr_{i}" for i, (fld, _) in enumerate(rcs)]
+        stage1 = (f"SELECT _rid + 1 AS _ord, {row_expr} AS _row, coalesce({total}, false) AS _total, "
+                  f"{', '.join(s1)} FROM {source_rel}")
+        stage2 = f"SELECT _ord, _row, _total, {', '.join(s2)} FROM ({stage1}) s1"
+        skip = f"(_total OR NOT ({any_present}))"
+        return (
+            f"SELECT _ord, _row, {skip} AS _skip, (NOT {skip} AND ({any_bad})) AS _rej, "
+            f"(NOT {skip} AND ({any_err})) AS _err, {', '.join(s3)} FROM ({stage2}) s2"
+        )
+
+    lean = stage(f"(SELECT rowid AS _rid, * FROM {RAW}) r", detail=False)
+    detail = stage(
+        f"(SELECT rowid AS _rid, * FROM {RAW} WHERE rowid IN (SELECT _ord - 1 FROM {CLEAN} WHERE _err)) r",
+        detail=True,
     )
     return _Plan(
-        sql=f"CREATE OR REPLACE TEMP TABLE {CLEAN} AS {stage3}",
+        sql=f"CREATE OR REPLACE TEMP TABLE {CLEAN} AS {lean}",
+        detail_sql=f"CREATE OR REPLACE TEMP TABLE {ERRS} AS {detail}",
         checks=checks, row_checks=rcs, out_cols=list(cols), private_cols=list(rules.private_columns),
     )
 
@@ -222,7 +246,7 @@ def _header_of(raw: RawTable, cfg: SourceConfig, fname: str) -> str:
 
 
 def _drop_temps(con) -> None:
-    for t in (RAW, CLEAN, DUP):
+    for t in (RAW, CLEAN, DUP, ERRS):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -253,6 +277,7 @@ def load_file(
         raw = read_table(con, path, cfg, name)
         plan = build_clean_sql(cfg, rules, raw)
         con.execute(plan.sql)
+        con.execute(plan.detail_sql)
         ndup = _mark_duplicates(con, rules)
         with transaction(con):
             v = _write(con, cfg, rules, path, sha, archive_dir, t0, raw, plan, ndup)
@@ -306,12 +331,12 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
         params[f"h_{fname}"] = _header_of(raw, cfg, fname)
         parts.append(
             f"SELECT $b, $s, $fn, _row, $h_{fname}, r_{fname}, e_{fname}, "
-            f"CASE WHEN _rej THEN 'reject' ELSE 'warning' END FROM {CLEAN} "
+            f"CASE WHEN _rej THEN 'reject' ELSE 'warning' END FROM {ERRS} "
             f"WHERE NOT _skip AND e_{fname} IS NOT NULL"
         )
     for i, (fld, _) in enumerate(plan.row_checks):
         params[f"rh_{i}"] = _header_of(raw, cfg, fld)
-        parts.append(f"SELECT $b, $s, $fn, _row, $rh_{i}, rcr_{i}, rc_{i}, 'reject' FROM {CLEAN} "
+        parts.append(f"SELECT $b, $s, $fn, _row, $rh_{i}, rcr_{i}, rc_{i}, 'reject' FROM {ERRS} "
                      f"WHERE NOT _skip AND rc_{i} IS NOT NULL")
     if ndup:
         params["kh"] = "、".join(_header_of(raw, cfg, k) for k in rules.key if k in cfg.fields) or rules.key[0]
