@@ -96,7 +96,7 @@ def build_specials(b: Builder) -> None:
                       "化工": "胶粘剂（含甲苯、丁酮）、处理剂", "染料": "染料助剂（含乙醇、环己酮）",
                       "化学": "乙酸乙酯、乙酸丁酯"}.get(word, lscope)
         vf = dt.date(2018, 7, 2) + dt.timedelta(days=int(r.integers(0, 1050)))
-        vt = dt.date(vf.year + 3, vf.month, vf.day) - dt.timedelta(days=1)
+        vt = vf + dt.timedelta(days=1095)
         expired = planted_sig is not None and "license_expired" in planted_sig
         if expired:
             vt = dt.date(2021, int(r.integers(1, 6)), int(r.integers(1, 28)))

@@ -92,7 +92,7 @@ def build_tracks(rng: np.random.Generator, fleet: pd.DataFrame, waybills: pd.Dat
             if rng.random() < 0.3:
                 trips[plate].append((d * 86400 + int(rng.integers(7 * 3600, 15 * 3600)), []))
     parts, stops_truth = [], []
-    for plate in tracked:
+    for pi, plate in enumerate(tracked):
         t_free = t_first
         for t0, stops in sorted(trips[plate], key=lambda x: (x[0], len(x[1]))):
             t = max(float(t0), t_free + 600)
@@ -130,13 +130,11 @@ def build_tracks(rng: np.random.Generator, fleet: pd.DataFrame, waybills: pd.Dat
             t_free = t
             ts = np.concatenate([s[0] for s in segs])
             keep = ts < N_DAYS * 86400
-            parts.append(pd.DataFrame({
-                "plate": plate, "t": ts[keep].astype(np.int64),
-                "lon": np.concatenate([s[1] for s in segs])[keep],
-                "lat": np.concatenate([s[2] for s in segs])[keep],
-                "speed": np.concatenate([s[3] for s in segs])[keep],
-                "heading": np.concatenate([s[4] for s in segs])[keep]}))
-    tr = pd.concat(parts, ignore_index=True)
+            parts.append((np.full(int(keep.sum()), pi, dtype=np.int32), ts[keep].astype(np.int64),
+                          *(np.concatenate([s[j] for s in segs])[keep] for j in (1, 2, 3, 4))))
+    cols = [np.concatenate([p[j] for p in parts]) for j in range(6)]
+    tr = pd.DataFrame({"plate": pd.Categorical.from_codes(cols[0], categories=tracked), "t": cols[1],
+                       "lon": cols[2], "lat": cols[3], "speed": cols[4], "heading": cols[5]})
     n = len(tr)
     tr["lon"] = np.round(tr["lon"] + rng.normal(0, 6, n) / MX, 6)
     tr["lat"] = np.round(tr["lat"] + rng.normal(0, 6, n) / M_PER_DEG_LAT, 6)
