@@ -48,21 +48,28 @@ def _surge_params(b: Builder, sig: set, start: int, lvl_before: float, industria
     return kw
 
 
-def _pick_signals(b: Builder, options: dict[str, float], always=()) -> set:
+def _pick_signals(b: Builder, options: dict[str, float], always=(), j: int = 0) -> set:
+    """Signals of one planted site: each option with its probability, plus a primary one
+    cycling through the options (so every family shows up in every category); one site in
+    five shows its primary signal only."""
     r = b.rng
+    keys = list(options)
+    primary = keys[j % len(keys)]
     sig = {s for s, p in options.items() if r.random() < p}
-    if r.random() < 0.2:                                  # only one weak signal
-        weak = [s for s in ("tip", "power_night", "waybill", "truck_stop", "idle_site") if s in options]
-        sig = {weak[int(r.integers(len(weak)))]} if weak else sig
-    if not sig:
-        keys = list(options)
-        sig = {keys[int(r.integers(len(keys)))]}
-    return sig | set(always)
+    if r.random() < 0.2:                                  # only one (often weak) signal
+        sig = set()
+    return sig | {primary} | set(always)
 
 
-def _start(b: Builder) -> int:
+SURGE = {"power_surge", "industrial_on_residential", "new_account"}
+
+
+def _start(b: Builder, sig: set = frozenset()) -> int:
+    """Day index the illegal activity started; a change point must lie inside the data."""
     r = b.rng
-    return int(r.integers(40, 165)) if r.random() < 0.8 else int(r.integers(-200, -30))
+    if sig & SURGE or r.random() < 0.75:
+        return int(r.integers(40, 165))
+    return int(r.integers(-200, -30))
 
 
 def _person_or(b, p=0.6, other=""):
@@ -128,19 +135,19 @@ def build_specials(b: Builder) -> None:
     planted_counts = {1: 8 * k, 2: 8 * k, 3: 9 * k, 4: 8 * k, 5: 8 * k}
 
     # ---------------------------------------------------------------- category 1
-    for _ in range(planted_counts[1]):
-        st = _start(b)
+    for j in range(planted_counts[1]):
         sig = _pick_signals(b, {"waybill": 0.75, "license_expired": 0.4, "power_surge": 0.35,
-                                "power_night": 0.3, "tip": 0.25, "truck_stop": 0.25})
+                                "power_night": 0.3, "tip": 0.25, "truck_stop": 0.25}, j=j)
+        st = _start(b, sig)
         p, reg = chem_firm("planted", "超许可范围", ci(), sig, st, "1")
         _extras(b, p, sig, st, subject=reg["name"])
 
     # ---------------------------------------------------------------- category 2
-    for _ in range(planted_counts[2]):
+    for j in range(planted_counts[2]):
         c = ci()
-        st = _start(b)
         sig = _pick_signals(b, {"power_surge": 0.5, "power_night": 0.4, "waybill": 0.5,
-                                "truck_stop": 0.25, "tip": 0.3, "status_mismatch": 0.15, "new_account": 0.2})
+                                "truck_stop": 0.25, "tip": 0.3, "status_mismatch": 0.15, "new_account": 0.2}, j=j)
+        st = _start(b, sig)
         tk = V.TRADES[[0, 4, 1][int(r.integers(3))]]
         icode, iname = tk[2][int(r.integers(len(tk[2])))]
         word = tk[3][int(r.integers(len(tk[3])))]
@@ -171,13 +178,13 @@ def build_specials(b: Builder) -> None:
               ("矿山宕口", "偏僻地点作坊"), ("闲置仓库", "黑窝点"))
     for j in range(planted_counts[3]):
         c = ci()
-        st = _start(b)
         stype, kind = kinds3[j % len(kinds3)]
         opts = {"idle_site": 0.7, "power_surge": 0.45, "power_night": 0.45, "truck_stop": 0.3,
                 "tip": 0.35, "waybill": 0.2}
         if stype in ("闲置民房", "废弃养殖场"):
             opts["industrial_on_residential"] = 0.6
-        sig = _pick_signals(b, opts, always=("no_license",))
+        sig = _pick_signals(b, opts, always=("no_license",), j=j)
+        st = _start(b, sig)
         if stype in ("废弃养殖场", "矿山宕口"):
             addr = {"c": b.comms[c]["name"], "road": "", "num": "", "zone": False, "extra": "",
                     "free": ["后山", "北坑", "石埕", "东岭"][int(r.integers(4))] + ("废弃养殖场" if stype == "废弃养殖场" else "宕口")}
@@ -190,7 +197,7 @@ def build_specials(b: Builder) -> None:
         if "idle_site" in sig:
             b.add_site(p, stype, owner)
         power = sig & {"power_surge", "power_night", "industrial_on_residential"}
-        if stype != "矿山宕口" and (power or r.random() < 0.5):
+        if power or (stype != "矿山宕口" and r.random() < 0.5):
             cat = {"闲置民房": "居民生活用电", "废弃养殖场": "农业生产用电"}.get(stype, "一般工商业用电")
             lvl_before = {"居民生活用电": 4.0, "农业生产用电": 3.0}.get(cat, 0.5)
             ind = float(r.uniform(120, 600))
@@ -203,11 +210,11 @@ def build_specials(b: Builder) -> None:
         _extras(b, p, sig, st, subject="", consignee=b.person(), uscc="")
 
     # ---------------------------------------------------------------- category 4 (厂中厂)
-    for _ in range(planted_counts[4]):
+    for j in range(planted_counts[4]):
         c = ci()
-        st = _start(b)
         sig = _pick_signals(b, {"power_night": 0.45, "power_surge": 0.45, "waybill": 0.35, "tip": 0.35,
-                                "truck_stop": 0.2, "multi_entity": 0.4}, always=("shared_address",))
+                                "truck_stop": 0.2, "multi_entity": 0.4}, always=("shared_address",), j=j)
+        st = _start(b, sig)
         # the host: an ordinary, legal factory (normal place)
         tk = V.TRADES[[0, 0, 4, 1, 6][int(r.integers(5))]]
         icode, iname = tk[2][int(r.integers(len(tk[2])))]
@@ -219,6 +226,8 @@ def build_specials(b: Builder) -> None:
         b.add_registry(hp, hname, "有限责任公司（自然人投资或控股）", hrep, (icode, iname), tk[4][0])
         hbase = float(r.uniform(200, 1500))
         sub_meter = not (sig & {"power_night", "power_surge"}) or r.random() < 0.25
+        if sub_meter and st < 0:
+            st = int(r.integers(40, 165))
         waddr = dict(haddr)
         waddr["extra"] = ["内", "厂区内", "后座", "3号厂房", "东侧厂房"][int(r.integers(5))]
         boss = b.person()
@@ -230,6 +239,7 @@ def build_specials(b: Builder) -> None:
             # the workshop draws from the host's meter: the host's account shows the change
             kw = _surge_params(b, sig | {"power_surge"}, st, hbase, hbase * float(r.uniform(1.4, 2.2)))
             b.add_account(hp, hname, "大工业用电", P_FACTORY, **kw)
+            hp["signals"] += ["power_surge", "hosts_workshop"]
         else:
             b.add_account(hp, hname, "大工业用电", P_FACTORY, hbase)
             kw = _surge_params(b, sig, max(st, 3), 0.0, float(r.uniform(80, 400)))
@@ -242,11 +252,11 @@ def build_specials(b: Builder) -> None:
         _extras(b, p, sig, st, subject=hname[3:7] if r.random() < 0.5 else "", consignee=boss, uscc="")
 
     # ---------------------------------------------------------------- category 5 (cover names)
-    for _ in range(planted_counts[5]):
+    for j in range(planted_counts[5]):
         c = ci()
-        st = _start(b)
         sig = _pick_signals(b, {"power_flat": 0.4, "power_night": 0.4, "power_surge": 0.4, "waybill": 0.5,
-                                "tip": 0.2, "truck_stop": 0.2}, always=("cover_name",))
+                                "tip": 0.2, "truck_stop": 0.2}, always=("cover_name",), j=j)
+        st = _start(b, sig)
         cw = V.COVER_WORDS[int(r.integers(len(V.COVER_WORDS)))]
         name = b.unique_name(lambda: f"晋江市{b.zihao()}{cw}有限公司")
         addr = b.address_parts(c, zone=r.random() < 0.7)

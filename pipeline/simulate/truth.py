@@ -21,7 +21,8 @@ canonical address, WGS-84 lon/lat and `signals`, the semicolon list of signal fa
 place really shows in the data (registry_words, cover_name, no_license, power_surge,
 power_night, power_flat, industrial_on_residential, status_mismatch, waybill, truck_stop,
 tip, idle_site, multi_entity, shared_address, host_meter (the workshop draws from its host's
-meter, so the host's account shows the change), new_account, license_expired,
+meter, so the host's account shows the change; the host, a normal place, then carries
+power_surge and hosts_workshop), new_account, license_expired,
 excluded_chem_words (scope names chemicals only to exclude them)). `members.csv` gives, for
 every registry, licence, power-account, waybill, tip-off and idle-site record written to the
 inbox, the place it belongs to, keyed exactly as DESIGN §2 (`source_key`: uscc or
