@@ -120,7 +120,8 @@ def _field_sql(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, 
                              "统一社会信用代码校验位不符（可能录入错误，仍已导入）", "suspect"))
     elif t == "enum":
         val = C.enum_sql(C.text_sql(raw), f.values, f.aliases)
-        checks.append(_Check(f"{p} AND {C.text_sql(raw)} IS NOT NULL AND {v} IS NULL",
+        presence = f"({C.text_sql(raw)} IS NOT NULL)"
+        checks.append(_Check(f"{p} AND {v} IS NULL",
                              f"{L}不在允许范围（{'/'.join(f.values)}）", "invalid"))
     elif t in ("lon", "lat"):
         val = C.number_sql(raw)

@@ -93,11 +93,6 @@ def find_header(rows: list[list[str]], cfg: SourceConfig, file_name: str) -> tup
         m = match_header(cells, cfg)
         if len(m) > len(best_map):
             best_i, best_map = i, m
-    if best_i < 0:
-        raise FileRefused(
-            file_name,
-            f"未找到表头：前 {HEADER_SEARCH_ROWS} 行中没有可识别的列名，这可能不是 {cfg.title} 文件",
-        )
     missing = [f for f in cfg.fields.values() if f.required and f.name not in best_map]
     for group in cfg.require_one_of:
         if not any(g in best_map for g in group):
@@ -107,6 +102,9 @@ def find_header(rows: list[list[str]], cfg: SourceConfig, file_name: str) -> tup
     if missing:
         names = "、".join(f.header_hint() for f in missing)
         raise FileRefused(file_name, f"未找到表头：缺少 {names} 列，这可能不是 {cfg.title} 文件")
+    if best_i < 0:
+        raise FileRefused(file_name, f"未找到表头：前 {HEADER_SEARCH_ROWS} 行中没有可识别的列名，"
+                                     f"这可能不是 {cfg.title} 文件")
     return best_i, best_map
 
 

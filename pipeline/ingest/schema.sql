@@ -66,8 +66,10 @@ CREATE TABLE IF NOT EXISTS stg_waybills (
     waybill_no VARCHAR, shipper VARCHAR, carrier VARCHAR, consignee VARCHAR,
     consignee_uscc VARCHAR, load_address VARCHAR, unload_address VARCHAR, goods VARCHAR,
     un_no VARCHAR, hazard_class VARCHAR, quantity DOUBLE, unit VARCHAR, plate VARCHAR,
-    depart_at TIMESTAMP
+    depart_at TIMESTAMP,
+    quantity_kg DOUBLE             -- added by ingest: quantity in kg for 吨/kg units, else NULL
 );
+ALTER TABLE stg_waybills ADD COLUMN IF NOT EXISTS quantity_kg DOUBLE;
 
 CREATE TABLE IF NOT EXISTS stg_tracks (
     batch_id INTEGER, src_row BIGINT,
