@@ -91,6 +91,25 @@ def cmd_simulate(a) -> int:
     return 0
 
 
+def cmd_evaluate(a) -> int:
+    import duckdb
+
+    from pipeline.evaluate import link_metrics, print_link_metrics, ranking_hits
+
+    if not a.db.exists():
+        raise UserError(f"数据库 {a.db} 不存在：请先运行 screen")
+    con = duckdb.connect(str(a.db), read_only=True)
+    print_link_metrics(link_metrics(con, a.truth))
+    ranking = a.ranking
+    if ranking is None:
+        out_dir = con.execute("SELECT out_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()[0]
+        ranking = Path(out_dir) / "ranking.csv"
+    print(f"\n排名命中（{ranking}）")
+    for k, v in ranking_hits(con, a.truth, ranking).items():
+        print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipeline", description="chemsieve：“小化工”风险筛查")
     p.add_argument("-v", "--verbose", action="store_true", help="显示调试信息")
@@ -117,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, default=7)
     m.add_argument("--scale", choices=["demo", "city"], default="demo")
     m.set_defaults(func=cmd_simulate)
+
+    e = sub.add_parser("evaluate", help="用模拟世界的真值评估场所归并与排名")
+    e.add_argument("--truth", type=Path, required=True, help="模拟世界的 truth 目录")
+    e.add_argument("--db", type=Path, default=DEFAULT_DB)
+    e.add_argument("--ranking", type=Path, default=None, help="默认：最近一次运行的 ranking.csv")
+    e.set_defaults(func=cmd_evaluate)
     return p
 
 
