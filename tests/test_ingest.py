@@ -352,7 +352,6 @@ def test_refused_files_leave_database_unchanged(con, load, tmp_path):
     assert "无法识别文件编码" in vs[4].message
     assert vs[5].message == "f_blank.xlsx：未导入——文件为空（工作表没有数据）"
     assert _db_state(con) == [1, 0, 0, 1]
-    assert not (tmp_path / "archive" / "power_accounts").glob("*b_registry*").__next__ if False else True
     assert sorted(p.name.split("_", 1)[1] for p in (tmp_path / "archive" / "power_accounts").iterdir()) == ["a_ok.csv"]
 
 
@@ -373,8 +372,8 @@ def test_same_file_twice_is_unchanged(con, load, tmp_path):
     assert _db_state(con) == before
     archived = list((tmp_path / "archive" / "power_accounts").iterdir())
     assert len(archived) == 1 and archived[0].read_bytes() == f.read_bytes()
-    assert q(con, "SELECT archived_path, sha256 FROM batches") == [
-        (str(archived[0]), archived[0].name.split("_")[0] + q(con, "SELECT sha256 FROM batches")[0][0][12:])]
+    [(path, sha)] = q(con, "SELECT archived_path, sha256 FROM batches")
+    assert path == str(archived[0]) and archived[0].name == f"{sha[:12]}_acc.csv"
 
 
 def test_newer_export_replaces_older_values_and_says_so(con, load, tmp_path):
@@ -445,6 +444,7 @@ def test_configs_valid_and_broken_config_reported(tmp_path):
 
 def test_gcj02_to_wgs84_macro_round_trip(con):
     """Independent Python forward transform (WGS→GCJ); the SQL inverse must undo it."""
+    from pipeline.ingest.clean_sql import gcj_to_wgs_sql
     from pipeline.ingest.engine import ensure_schema
 
     ensure_schema(con)
@@ -470,5 +470,5 @@ def test_gcj02_to_wgs84_macro_round_trip(con):
         glon, glat = fwd(lon, lat)
         # the offset in Fujian is a few hundred metres
         assert 300 < math.hypot((glon - lon) * 101000, (glat - lat) * 111000) < 800
-        wlon, wlat = q(con, "SELECT ing_gcj_to_wgs_lon(?, ?), ing_gcj_to_wgs_lat(?, ?)", glon, glat, glon, glat)[0]
+        wlon, wlat = q(con, gcj_to_wgs_sql("SELECT ?::DOUBLE AS lon, ?::DOUBLE AS lat", "lon", "lat"), glon, glat)[0]
         assert math.hypot((wlon - lon) * 101000, (wlat - lat) * 111000) < 1.0

@@ -218,3 +218,17 @@ def unit_suffix_sql(col: str) -> str:
 def to_kg_sql(qty: str, unit: str) -> str:
     whens = " ".join(f"WHEN {lit(u)} THEN {qty} * {f}" for u, f in UNIT_TO_KG.items())
     return f"(CASE {unit} {whens} END)"
+
+
+def gcj_to_wgs_sql(query: str, lon: str, lat: str, rounds: int = 3) -> str:
+    """Wrap `query` so that its columns lon/lat (GCJ-02) come out in WGS-84.
+
+    Fixed-point iteration w ← g − offset(w), one subquery per round (each round's SQL has
+    constant size; nesting macros instead would grow exponentially).
+    """
+    L, A = ident(lon), ident(lat)
+    q = f"SELECT *, {L} AS _g_lon, {A} AS _g_lat FROM ({query}) g0"
+    for i in range(rounds):
+        q = (f"SELECT * REPLACE (_g_lon - ing_gcj_dlon({L}, {A}) AS {L}, "
+             f"_g_lat - ing_gcj_dlat({L}, {A}) AS {A}) FROM ({q}) g{i + 1}")
+    return f"SELECT * EXCLUDE (_g_lon, _g_lat) FROM ({q}) gw"

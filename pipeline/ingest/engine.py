@@ -164,11 +164,6 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable) -> _Pl
     mapped = set(raw.mapping)
     fields = list(cfg.fields.values())
     cols = rules.stg_columns(mapped)
-    if rules.coords and cfg.datum == "GCJ-02":
-        lo, la = rules.coords
-        xl, xa = cols[lo], cols[la]
-        cols[lo] = f"ing_gcj_to_wgs_lon({xl}, {xa})"
-        cols[la] = f"ing_gcj_to_wgs_lat({xl}, {xa})"
     if rules.coords:
         lo, la = rules.coords
         both = f"(x_{lo} IS NOT NULL AND x_{la} IS NOT NULL)"
@@ -221,10 +216,13 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable) -> _Pl
                   f"{', '.join(s1)} FROM {source_rel}")
         stage2 = f"SELECT _ord, _row, _total, {', '.join(s2)} FROM ({stage1}) s1"
         skip = f"(_total OR NOT ({any_present}))"
-        return (
+        q = (
             f"SELECT _ord, _row, {skip} AS _skip, (NOT {skip} AND ({any_bad})) AS _rej, "
             f"(NOT {skip} AND ({any_err})) AS _err, {', '.join(s3)} FROM ({stage2}) s2"
         )
+        if rules.coords and cfg.datum == "GCJ-02":
+            q = C.gcj_to_wgs_sql(q, "o_" + rules.coords[0], "o_" + rules.coords[1])
+        return q
 
     lean = stage(f"(SELECT rowid AS _rid, * FROM {RAW}) r", detail=False)
     detail = stage(

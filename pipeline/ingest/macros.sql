@@ -1,7 +1,8 @@
 -- Helper macros of the ingest stage (TEMP: they live with the connection, not the warehouse).
 -- GCJ-02 → WGS-84. The WGS→GCJ offset is the published "Mars coordinates" formula
 -- (Krasovsky ellipsoid a = 6378245, ee = 0.00669342162296594323). Its inverse has no closed
--- form: a fixed-point iteration w ← g − offset(w) converges to millimetres in 3 rounds.
+-- form: a fixed-point iteration w ← g − offset(w) converges to millimetres in 3 rounds
+-- (clean_sql.gcj_to_wgs_sql).
 CREATE OR REPLACE TEMP MACRO ing_gcj_tlat(x, y) AS (
     -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt(abs(x))
     + (20.0 * sin(6.0 * x * pi()) + 20.0 * sin(2.0 * x * pi())) * 2.0 / 3.0
@@ -28,13 +29,5 @@ CREATE OR REPLACE TEMP MACRO ing_gcj_dlon(lon, lat) AS (
 );
 CREATE OR REPLACE TEMP MACRO ing_wgs_to_gcj_lon(lon, lat) AS (lon + ing_gcj_dlon(lon, lat));
 CREATE OR REPLACE TEMP MACRO ing_wgs_to_gcj_lat(lon, lat) AS (lat + ing_gcj_dlat(lon, lat));
-CREATE OR REPLACE TEMP MACRO ing_gcj_it1_lon(glon, glat) AS (glon - ing_gcj_dlon(glon, glat));
-CREATE OR REPLACE TEMP MACRO ing_gcj_it1_lat(glon, glat) AS (glat - ing_gcj_dlat(glon, glat));
-CREATE OR REPLACE TEMP MACRO ing_gcj_it2_lon(glon, glat) AS
-    (glon - ing_gcj_dlon(ing_gcj_it1_lon(glon, glat), ing_gcj_it1_lat(glon, glat)));
-CREATE OR REPLACE TEMP MACRO ing_gcj_it2_lat(glon, glat) AS
-    (glat - ing_gcj_dlat(ing_gcj_it1_lon(glon, glat), ing_gcj_it1_lat(glon, glat)));
-CREATE OR REPLACE TEMP MACRO ing_gcj_to_wgs_lon(glon, glat) AS
-    (glon - ing_gcj_dlon(ing_gcj_it2_lon(glon, glat), ing_gcj_it2_lat(glon, glat)));
-CREATE OR REPLACE TEMP MACRO ing_gcj_to_wgs_lat(glon, glat) AS
-    (glat - ing_gcj_dlat(ing_gcj_it2_lon(glon, glat), ing_gcj_it2_lat(glon, glat)));
+-- The inverse (GCJ-02 → WGS-84) is iterated in nested subqueries, see
+-- clean_sql.gcj_to_wgs_sql: nesting the macros themselves would expand exponentially.
