@@ -274,12 +274,17 @@ def load_file(
         # rows inserted in an open transaction are not ordinals, and nothing persistent
         # changes before the writes below).
         raw = read_table(con, path, cfg, name)
+        t1 = time.monotonic()
         plan = build_clean_sql(cfg, rules, raw)
         con.execute(plan.sql)
+        t2 = time.monotonic()
         con.execute(plan.detail_sql)
         ndup = _mark_duplicates(con, rules)
+        t3 = time.monotonic()
         with transaction(con):
             v = _write(con, cfg, rules, path, sha, archive_dir, t0, raw, plan, ndup)
+        log.debug("%s: read %.2fs, clean %.2fs, checks %.2fs, write %.2fs", name, t1 - t0, t2 - t1,
+                  t3 - t2, time.monotonic() - t3)
     except FileRefused as exc:
         return _refused(name, cfg.source, exc.reason)
     finally:
