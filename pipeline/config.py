@@ -23,6 +23,7 @@ class Config:
     config_dir: Path
     campaign: dict[str, Any]
     scoring: dict[str, Any]
+    linking: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
 
@@ -107,6 +108,25 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
     return errs
 
 
+def _check_linking(lk: dict[str, Any], path: Path) -> list[str]:
+    errs: list[str] = []
+    for key in ("match_threshold", "candidate_floor", "em_start_lambda", "ambiguity_margin"):
+        v = lk.get(key)
+        if not isinstance(v, (int, float)) or not 0 < v < 1:
+            errs.append(f"{path}：{key} 应是 0 到 1 之间的小数，现为 {v!r}")
+    if not errs and lk["candidate_floor"] >= lk["match_threshold"]:
+        errs.append(f"{path}：candidate_floor（{lk['candidate_floor']}）应小于 match_threshold（{lk['match_threshold']}）")
+    for key, n in (("name_similarity", 2), ("geo_distance_m", 3)):
+        v = lk.get(key)
+        if (not isinstance(v, list) or len(v) != n or not all(isinstance(x, (int, float)) and x > 0 for x in v)):
+            errs.append(f"{path}：{key} 应是 {n} 个正数组成的列表，现为 {v!r}")
+    for key in ("em_max_iterations", "u_sample_pairs"):
+        v = lk.get(key)
+        if not isinstance(v, int) or v <= 0:
+            errs.append(f"{path}：{key} 应是正整数，现为 {v!r}")
+    return errs
+
+
 def load(config_dir: str | Path = DEFAULT_CONFIG_DIR) -> Config:
     """Read and validate all configuration; raise one ConfigError listing every problem."""
     from pipeline.ingest import load_source_configs, validate_source_configs
@@ -117,12 +137,15 @@ def load(config_dir: str | Path = DEFAULT_CONFIG_DIR) -> Config:
     scoring_path = config_dir / "scoring.yaml"
     campaign = _read_yaml(campaign_path)
     scoring = _read_yaml(scoring_path)
+    linking_path = config_dir / "linking.yaml"
+    linking = _read_yaml(linking_path)
     errs += _check_campaign(campaign, campaign_path)
     errs += _check_scoring(scoring, scoring_path)
+    errs += _check_linking(linking, linking_path)
     errs += validate_source_configs(config_dir)
     if errs:
         raise ConfigError("配置有误，未运行任何步骤：\n  - " + "\n  - ".join(errs))
-    cfg = Config(config_dir, campaign, scoring, load_source_configs(config_dir))
+    cfg = Config(config_dir, campaign, scoring, linking, load_source_configs(config_dir))
     cfg.digest = config_digest(config_dir)
     return cfg
 

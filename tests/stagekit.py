@@ -25,7 +25,9 @@ def project_config(**scoring_overrides) -> Config:
     campaign = yaml.safe_load((cdir / "campaign.yaml").read_text(encoding="utf-8"))
     scoring = yaml.safe_load((cdir / "scoring.yaml").read_text(encoding="utf-8"))
     scoring.update(scoring_overrides)
-    return Config(cdir, campaign, scoring)
+    linking = yaml.safe_load((cdir / "linking.yaml").read_text(encoding="utf-8"))
+    linking["decisions_dir"] = None
+    return Config(cdir, campaign, scoring, linking)
 
 
 def insert(con, table: str, rows: list[dict]) -> None:

@@ -56,14 +56,22 @@ def test_batches_add_up_and_manifest_traces_inputs(screened):
     base, out_dir, _ = screened
     con = duckdb.connect(str(base / "w.duckdb"), read_only=True)
     files = sorted(p.name for p in (base / "world" / "inbox").rglob("*") if p.is_file())
-    batches = con.execute("SELECT file_name, rows_read, rows_loaded, rows_rejected FROM batches").fetchall()
+    batches = con.execute(
+        "SELECT file_name, rows_read, rows_loaded, rows_rejected, rows_skipped FROM batches").fetchall()
     assert sorted(b[0] for b in batches) == files
-    for name, read, loaded, rejected in batches:
-        assert read == loaded + rejected, name
+    for name, read, loaded, rejected, skipped in batches:
+        assert read == loaded + rejected + skipped, name
+    per_source = dict(con.execute(
+        "SELECT source, sum(rows_loaded) FROM batches GROUP BY source").fetchall())
+    # loaded rows either sit in stg or were replaced by a newer export of the same key
+    replaced = dict(con.execute("SELECT source, sum(rows_replaced) FROM batches GROUP BY source").fetchall())
+    for source, loaded in per_source.items():
+        in_stg = con.execute(f"SELECT count(*) FROM stg_{source}").fetchone()[0]
+        assert in_stg == loaded - replaced[source], source
     rejects_per_batch = dict(con.execute(
         "SELECT b.file_name, count(DISTINCT (r.src_row)) FROM rejects r JOIN batches b USING (batch_id) "
         "WHERE r.severity = 'reject' GROUP BY 1").fetchall())
-    for name, read, loaded, rejected in batches:
+    for name, read, loaded, rejected, skipped in batches:
         assert rejects_per_batch.get(name, 0) == rejected, name
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert len(manifest["config_hash"]) == 64

@@ -1,15 +1,26 @@
-"""Link stage: source records → `premises` and `premises_members`.
+"""Link stage: source records → `premises`, `premises_members`, `places`, `link_candidates`.
 
-This first version links on exact keys only: the same USCC, the same core name (字号
-without region and organisational form, at least four characters, so a personal name on
-a power account never links by name), or the same community + road + house number.
-Records joined by any chain of such keys form one premises. Several entities at one
-address therefore become one premises here; telling 厂中厂 members apart is the next
-version's job (issue 3).
+Steps (each leaves a table an analyst can open):
+  int_link_records   the linkable records of every source (records.sql)
+  int_link_parsed    + parsed name (core 字号, trade, form, person?) and address
+                       (community, road, number, qualifier) (parse.py)
+  int_link_pairs     candidate pairs from blocking rules, their comparison levels and the
+                       Fellegi–Sunter match probability, m/u/λ estimated by EM on the data
+                       itself (pairs.py, fellegi_sunter.py); link_model holds m/u per level
+  premises …         pairs at or above `match_threshold` merged strongest first, with two
+                       rules from how places really are (cluster.py, below); analyst
+                       decisions (decisions.py) override the model both ways.
 
-`premises_id` is derived from the premises' anchor record (registry code first, then
-license, power account, site, waybill, tip), so it stays the same across weekly runs as
-long as that record exists.
+How premises represent shared buildings: a premises is one activity (one business, one
+workshop). Registered entities at one address with different core names and different
+legal representatives stay separate premises; `premises.place_id` groups premises at the
+same community + road + number, and `places` counts them, so the 厂中厂 pattern is visible
+to the signals. A power account in a person's name links by address only (a personal
+name never links by name), and only when the address holds exactly one registered entity
+that has no meter of its own; otherwise it stays a separate premises of that place.
+
+`premises_id` is stable across weekly runs: a premises takes the id most of its records
+had in the previous run (table link_premises_ids), else one derived from its anchor record.
 """
 
 from __future__ import annotations
@@ -19,14 +30,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from pipeline.config import Config
 from pipeline.db import run_sql_file
+from pipeline.link.cluster import cluster, stable_ids
+from pipeline.link.decisions import load_decisions
+from pipeline.link.fellegi_sunter import chance_agreement, fit_em
+from pipeline.link.pairs import blocking_rules, candidate_pairs_sql, comparisons_sql, name_levels
+from pipeline.link.parse import parse_records
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+
+# comparison → number of levels (0 … L−1; −1 means no information)
+LEVELS = {"g_uscc": 2, "g_person": 2, "g_address": 5, "g_geo": 4, "g_name": 4}
+COMPARISONS = list(LEVELS)
+_ANCHOR = {"registry": 1, "licenses": 2, "power_accounts": 3, "sites": 4, "waybills": 5, "tips": 6}
+
+IDS_DDL = """
+CREATE TABLE IF NOT EXISTS link_premises_ids (source VARCHAR, source_key VARCHAR, premises_id VARCHAR)
+"""
 
 
 def _load_reference(con, cfg: Config) -> None:
@@ -34,64 +57,194 @@ def _load_reference(con, cfg: Config) -> None:
     con.register("_comms", comms)
     con.execute("CREATE OR REPLACE TABLE ref_communities AS SELECT * FROM _comms")
     con.unregister("_comms")
-    # Spellings of a community at the start of an address (after region words).
-    rows = []
-    for c in cfg.communities:
-        n = c["name"]
-        for pat in (f"{n}社区居委会", f"{n}社区", f"{n}村委会", f"{n}村", f"{n}工业区", n, *c.get("aliases", [])):
-            rows.append((pat, n))
-    pats = pd.DataFrame(rows, columns=["pattern", "community"]).drop_duplicates("pattern")
-    con.register("_pats", pats)
-    con.execute("CREATE OR REPLACE TABLE ref_community_patterns AS SELECT * FROM _pats")
-    con.unregister("_pats")
     con.execute(
         "CREATE OR REPLACE TABLE ref_settings AS SELECT ?::VARCHAR AS unassigned, ?::DOUBLE AS max_distance_m",
         [cfg.unassigned, float(cfg.campaign.get("community_max_distance_m", 1500))],
     )
 
 
-_EDGE_SQL = """
-WITH keyed AS (
-    SELECT row_number() OVER (ORDER BY source, source_key) - 1 AS idx, *
-    FROM link_records
-),
-keys AS (
-    SELECT idx, 'uscc:' || uscc AS k, 'uscc' AS rule FROM keyed WHERE uscc IS NOT NULL AND uscc <> ''
-    UNION ALL SELECT idx, 'name:' || name_key, 'name' FROM keyed WHERE name_key IS NOT NULL
-    UNION ALL SELECT idx, 'addr:' || addr_key, 'address' FROM keyed WHERE addr_key IS NOT NULL
-),
-firsts AS (SELECT k, min(idx) AS root FROM keys GROUP BY k)
-SELECT keys.idx AS a, firsts.root AS b, keys.rule
-FROM keys JOIN firsts USING (k) WHERE keys.idx <> firsts.root
-"""
+def _compare(con, lk: dict) -> pd.DataFrame:
+    """Comparison levels of the pairs in int_link_candidates."""
+    con.execute(comparisons_sql([float(x) for x in lk["geo_distance_m"]]))
+    pairs = con.execute("SELECT * FROM int_link_pairs").df()
+    pairs["g_name"] = name_levels(pairs["core_l"], pairs["core_r"], [float(x) for x in lk["name_similarity"]])
+    for c in COMPARISONS:
+        pairs[c] = pairs[c].astype(np.int8)
+    return pairs
+
+
+def _random_pairs(con, n_records: int, lk: dict) -> pd.DataFrame:
+    rng = np.random.default_rng(int(lk["u_seed"]))
+    k = int(min(lk["u_sample_pairs"], n_records * (n_records - 1) // 2))
+    a = rng.integers(0, n_records, size=k)
+    b = rng.integers(0, n_records, size=k)
+    keep = a != b
+    df = pd.DataFrame({"rid_l": np.minimum(a, b)[keep], "rid_r": np.maximum(a, b)[keep]}).drop_duplicates()
+    con.register("_rp", df)
+    con.execute("CREATE OR REPLACE TEMP TABLE int_link_candidates AS SELECT * FROM _rp")
+    con.unregister("_rp")
+    return _compare(con, lk)
+
+
+def _score_pairs(con, lk: dict, n_records: int) -> pd.DataFrame:
+    u_start = chance_agreement(_random_pairs(con, n_records, lk), LEVELS) if n_records > 1 else \
+        {c: np.full(L, 1.0 / L) for c, L in LEVELS.items()}
+    con.execute(candidate_pairs_sql(blocking_rules(grid_m=float(lk["geo_distance_m"][1]))))
+    pairs = _compare(con, lk)
+    if len(pairs):
+        model = fit_em(pairs, LEVELS, u_start, float(lk["em_start_lambda"]), float(lk["em_prior_pairs"]),
+                       int(lk["em_max_iterations"]), float(lk["em_tolerance"]))
+        pairs["prob"] = model.probability(pairs)
+        pairs["log2_bf"] = model.log2_bayes_factor(pairs)
+        mt = model.table()
+        mt["lambda"] = model.lam
+    else:
+        pairs["prob"] = pd.Series(dtype=float)
+        pairs["log2_bf"] = pd.Series(dtype=float)
+        mt = pd.DataFrame(columns=["comparison", "level", "m", "u", "log2_bf", "lambda"])
+    con.register("_mt", mt)
+    con.execute("CREATE OR REPLACE TABLE link_model AS SELECT * FROM _mt")
+    con.unregister("_mt")
+    con.register("_pairs", pairs.drop(columns=["core_l", "core_r"]))
+    con.execute("CREATE OR REPLACE TABLE int_link_pairs AS SELECT * FROM _pairs")
+    con.unregister("_pairs")
+    return pairs
+
+
+def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -> pd.Series:
+    """Drop address-only links that would put one business's records into another's
+    premises at a shared address (see module docstring). Returns the kept mask."""
+    identity = (pairs["g_uscc"] == 1) | (pairs["g_name"] >= 2) | (pairs["g_person"] == 1)
+    addr_only = accepted & ~identity
+    if not addr_only.any():
+        return accepted
+    src = recs["source"].to_numpy()
+    is_entity = (src == "registry")
+    # the registered entity each record is identity-linked to (its own, for registry rows)
+    ent = pd.Series(np.where(is_entity, np.arange(len(recs)), -1), index=recs.index)
+    idl = pairs[accepted & identity]
+    for a, b in ((idl.rid_l, idl.rid_r), (idl.rid_r, idl.rid_l)):
+        hit = is_entity[a.to_numpy()] & ~is_entity[b.to_numpy()]
+        ent.iloc[b.to_numpy()[hit]] = a.to_numpy()[hit]
+    addr_key = (recs["community"].fillna("") + "|" + recs["road"].fillna("") + "|" + recs["number"].fillna(""))
+    addr_key = addr_key.where(recs["road"].notna() & recs["number"].notna())
+    entities_at = (addr_key[is_entity].dropna().groupby(addr_key[is_entity].dropna()).size())
+    # an entity "has its own meter" when a non-person account is identity-linked to it
+    acct_named = (src == "power_accounts") & ~recs["is_person"].fillna(False).to_numpy()
+    has_meter = set(ent[(ent >= 0).to_numpy() & acct_named].to_numpy())
+    keep = accepted.copy()
+    for i in np.flatnonzero(addr_only.to_numpy()):
+        l, r = int(pairs.rid_l.iat[i]), int(pairs.rid_r.iat[i])
+        el, er = int(ent.iat[l]), int(ent.iat[r])
+        if el < 0 and er < 0:
+            continue                          # neither side is a registered business
+        if el >= 0 and er >= 0:
+            keep.iat[i] = el == er
+            continue
+        e, x = (el, r) if el >= 0 else (er, l)
+        n_here = entities_at.get(addr_key.iat[e], 1) if isinstance(addr_key.iat[e], str) else 1
+        if recs["source"].iat[x] == "power_accounts" and recs["is_person"].iat[x]:
+            keep.iat[i] = n_here <= 1 and e not in has_meter
+        elif pairs["g_name"].iat[i] == 0:
+            keep.iat[i] = False               # a different business name at this address
+        else:
+            keep.iat[i] = n_here <= 1
+    return keep
 
 
 def build_premises(con, cfg: Config) -> dict[str, int]:
-    """Build premises and premises_members from the stg_* tables."""
+    """Build premises, premises_members, places and link_candidates from the stg_* tables."""
+    lk = cfg.linking
     _load_reference(con, cfg)
     run_sql_file(con, HERE / "records.sql")
+    aliases = {c["name"]: c.get("aliases", []) for c in cfg.communities}
+    n = parse_records(con, [c["name"] for c in cfg.communities], aliases)
     recs = con.execute(
-        "SELECT source, source_key FROM link_records ORDER BY source, source_key"
-    ).df()
-    n = len(recs)
-    edges = con.execute(_EDGE_SQL).df()
-    graph = coo_matrix(
-        (np.ones(len(edges)), (edges["a"].to_numpy(), edges["b"].to_numpy())), shape=(n, n)
-    )
-    _, labels = connected_components(graph, directed=False)
-    # The rule that attached each record (the strongest one it has), for premises_members.
-    rule = pd.Series("own", index=range(n))
-    for r in ("address", "name", "uscc"):
-        hit = pd.unique(pd.concat([edges.loc[edges.rule == r, "a"], edges.loc[edges.rule == r, "b"]]))
-        rule.loc[hit] = r
-    recs["component"] = labels
-    recs["match_rule"] = rule.to_numpy()
-    con.register("_comp", recs)
-    con.execute("CREATE OR REPLACE TEMP TABLE link_components AS SELECT * FROM _comp")
-    con.unregister("_comp")
+        "SELECT rid, source, source_key, is_person, community, road, number, person_key, core "
+        "FROM int_link_parsed ORDER BY rid").df()
+    pairs = _score_pairs(con, lk, n)
+    n_decisions = load_decisions(con, Path(lk["decisions_dir"]) if lk.get("decisions_dir") else None)
+    key_of = {(s, k): r for r, s, k in zip(recs.rid, recs.source, recs.source_key)}
+    forced = pd.Series(False, index=pairs.index)
+    banned = pd.Series(False, index=pairs.index)
+    extra = []
+    if n_decisions:
+        dec = con.execute("SELECT source_l, key_l, source_r, key_r, decision FROM link_decisions").fetchall()
+        pidx = {(a, b): i for i, a, b in zip(pairs.index, pairs.rid_l, pairs.rid_r)}
+        for sl, kl, sr, kr, d in dec:
+            a, b = key_of.get((sl, kl)), key_of.get((sr, kr))
+            if a is None or b is None:
+                continue
+            a, b = min(a, b), max(a, b)
+            i = pidx.get((a, b))
+            if d == "same":
+                if i is None:
+                    extra.append((a, b))
+                else:
+                    forced.at[i] = True
+            elif i is not None:
+                banned.at[i] = True
+    threshold = float(lk["match_threshold"])
+    accepted = (pairs["prob"] >= threshold) & ~banned
+    accepted = _place_rules(recs, pairs, accepted) | forced
+    edges = pairs.loc[accepted, ["rid_l", "rid_r", "prob"]].assign(forced=forced[accepted])
+    if extra:
+        edges = pd.concat([edges, pd.DataFrame(extra, columns=["rid_l", "rid_r"]).assign(prob=1.0, forced=True)])
+    # registered entities: registry rows (licences and waybills join them through the USCC)
+    entity_of = [f"{s}:{k}" if s == "registry" else None for s, k in zip(recs.source, recs.source_key)]
+    core = dict(zip(entity_of, recs["core"]))
+    person = dict(zip(entity_of, recs["person_key"]))
+
+    def compatible(e1, e2):
+        return (e1 == e2 or (core.get(e1) and core.get(e1) == core.get(e2))
+                or (person.get(e1) and person.get(e1) == person.get(e2)))
+
+    roots = cluster(n, entity_of, compatible, edges)
+    members = recs[["rid", "source", "source_key"]].copy()
+    members["cluster"] = roots
+    members["anchor_rank"] = members["source"].map(_ANCHOR)
+    con.execute(IDS_DDL)
+    previous = con.execute("SELECT source, source_key, premises_id FROM link_premises_ids").df()
+    members["premises_id"] = stable_ids(members, previous).to_numpy()
+    # match score: the strongest accepted pair that tied the record into its premises
+    e = edges.merge(members[["rid", "cluster"]], left_on="rid_l", right_on="rid")
+    best = pd.concat([e[["rid_l", "prob"]].rename(columns={"rid_l": "rid"}),
+                      e[["rid_r", "prob"]].rename(columns={"rid_r": "rid"})]).groupby("rid")["prob"].max()
+    members["match_score"] = members["rid"].map(best)
+    members["match_rule"] = np.where(members["match_score"].isna(), "own", "fellegi_sunter")
+    members.loc[members["match_score"].isna(), "match_score"] = 1.0
+    if forced.any() or extra:
+        fr = set(pairs.loc[forced, "rid_l"]) | set(pairs.loc[forced, "rid_r"]) | {x for p in extra for x in p}
+        members.loc[members["rid"].isin(fr), "match_rule"] = "analyst"
+    con.register("_assign", members[["rid", "premises_id", "match_score", "match_rule"]])
+    con.execute("CREATE OR REPLACE TEMP TABLE link_assign AS SELECT * FROM _assign")
+    con.unregister("_assign")
     run_sql_file(con, HERE / "premises.sql")
+    con.execute("DELETE FROM link_premises_ids")
+    con.execute("INSERT INTO link_premises_ids SELECT source, source_key, premises_id FROM premises_members")
+    # candidates: plausible pairs the model did not link, for evidence and for the analyst
+    floor = float(lk["candidate_floor"])
+    con.execute("""
+        CREATE OR REPLACE TABLE link_candidates AS
+        SELECT pr.rid_l, pr.rid_r, round(pr.prob, 3) AS score,
+               al.premises_id AS premises_l, ar.premises_id AS premises_r,
+               l.source AS source_l, l.source_key AS key_l, l.name AS name_l, l.address AS address_l,
+               r.source AS source_r, r.source_key AS key_r, r.name AS name_r, r.address AS address_r
+        FROM int_link_pairs pr
+        JOIN link_assign al ON al.rid = pr.rid_l JOIN link_assign ar ON ar.rid = pr.rid_r
+        JOIN int_link_parsed l ON l.rid = pr.rid_l JOIN int_link_parsed r ON r.rid = pr.rid_r
+        WHERE pr.prob >= ? AND al.premises_id <> ar.premises_id
+          AND NOT EXISTS (SELECT 1 FROM link_decisions d
+                          WHERE (d.source_l, d.key_l, d.source_r, d.key_r) IN
+                                ((l.source, l.source_key, r.source, r.source_key),
+                                 (r.source, r.source_key, l.source, l.source_key)))
+        ORDER BY score DESC, premises_l, premises_r
+    """, [floor])
     counts = dict(con.execute(
-        "SELECT 'premises', count(*) FROM premises UNION ALL SELECT 'members', count(*) FROM premises_members"
+        "SELECT 'premises', count(*) FROM premises UNION ALL SELECT 'members', count(*) FROM premises_members "
+        "UNION ALL SELECT 'pairs', count(*) FROM int_link_pairs UNION ALL SELECT 'candidates', count(*) FROM link_candidates "
+        "UNION ALL SELECT 'shared_places', count(*) FROM places WHERE n_premises > 1"
     ).fetchall())
-    log.info("link: %d records → %d premises", counts["members"], counts["premises"])
+    log.info("link: %d records, %d candidate pairs → %d premises (%d places shared), %d candidates below threshold",
+             counts["members"], counts["pairs"], counts["premises"], counts["shared_places"], counts["candidates"])
     return counts

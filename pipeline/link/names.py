@@ -49,6 +49,8 @@ TRADE_WORDS = tuple(sorted((
     "涂料", "油墨", "胶粘剂", "胶业", "树脂", "溶剂", "环保", "能源", "技术", "服务", "工业", "产业",
     "集团", "控股", "物流", "仓储", "运输", "冷链", "冷冻", "烘焙", "面包", "加油站", "汽车", "电器",
     "家具", "玩具", "箱包", "伞业", "工艺", "工艺品", "鞋", "布业", "线业", "辅料",
+    "机电", "电机", "体育用品", "用品", "饼业", "茶业", "印务", "布艺", "织带", "拉链", "经贸", "纸业",
+    "新能源", "生物科技", "医疗器械", "器材", "设备", "配件",
 ), key=len, reverse=True))
 
 # Cover words the notice names (二(一)5): kept with the trade, surfaced for the signals.
@@ -96,7 +98,9 @@ def _strip_prefixes(s: str, words: tuple[str, ...]) -> tuple[str, list[str]]:
     return s, taken
 
 
-def parse_name(raw: str | None) -> NameParts:
+def parse_name(raw: str | None, place_words: tuple[str, ...] | list[str] = ()) -> NameParts:
+    """Split a name. `place_words` (community names) are stripped from the front of the core
+    when enough is left to identify (晋江市灵源小浯塘信联机电厂 → core 信联, but 林口鞋业 → 林口)."""
     s = normalise_text(raw)
     regions: list[str] = []
     quals: list[str] = []
@@ -137,6 +141,15 @@ def parse_name(raw: str | None) -> NameParts:
                 body = body[: -len(t)]
                 changed = True
                 break
+    for w in sorted(place_words, key=len, reverse=True):
+        for form_w in (w + "社区", w + "村", w):
+            if body.startswith(form_w) and len(body) - len(form_w) >= 2:
+                regions.append(form_w)
+                body = body[len(form_w):]
+                break
+        else:
+            continue
+        break
     core = body
     if not core and trades:
         core = trades.pop(0)

@@ -1,57 +1,64 @@
--- premises: one physical place; premises_members: which records belong to it.
--- Needs link_components(source, source_key, component).
+-- premises: one place of activity; premises_members: which records belong to it.
+-- Needs int_link_parsed and link_assign(rid, premises_id, match_score, match_rule).
 CREATE OR REPLACE TABLE premises_members AS
-SELECT c.component, r.source, r.source_key, 1.0::DOUBLE AS match_score, c.match_rule
-FROM link_components c JOIN link_records r USING (source, source_key);
+SELECT a.premises_id, p.source, p.source_key, a.match_score, a.match_rule
+FROM link_assign a JOIN int_link_parsed p USING (rid);
 
 CREATE OR REPLACE TABLE premises AS
-WITH ranked AS (
-    SELECT c.component, r.*,
-           row_number() OVER (PARTITION BY c.component ORDER BY r.anchor_rank, r.source_key) AS rn
-    FROM link_components c JOIN link_records r USING (source, source_key)
+WITH recs AS (
+    SELECT a.premises_id, p.*,
+           CASE p.source WHEN 'registry' THEN 1 WHEN 'licenses' THEN 2 WHEN 'power_accounts' THEN 3
+                         WHEN 'sites' THEN 4 WHEN 'waybills' THEN 5 ELSE 6 END AS anchor_rank
+    FROM link_assign a JOIN int_link_parsed p USING (rid)
 ),
-anchor AS (
-    SELECT component, 'P' || substr(sha256(source || ':' || source_key), 1, 10) AS premises_id
-    FROM ranked WHERE rn = 1
-),
-named AS (
-    SELECT component,
-           arg_min(name, anchor_rank * 10 + CASE WHEN source = 'power_accounts' THEN 5 ELSE 0 END)
-               FILTER (WHERE name IS NOT NULL) AS name,
-           arg_min(address, anchor_rank) FILTER (WHERE address IS NOT NULL) AS address,
-           arg_min(uscc, anchor_rank) FILTER (WHERE uscc IS NOT NULL) AS uscc,
-           mode(community) FILTER (WHERE community IS NOT NULL) AS community_by_address,
+agg AS (
+    SELECT premises_id,
+           -- the registered name first; a power account's name only if it is not a person's
+           coalesce(arg_min(name, anchor_rank) FILTER (WHERE source IN ('registry', 'licenses')),
+                    arg_min(name, anchor_rank) FILTER (WHERE source = 'power_accounts' AND NOT coalesce(is_person, false)),
+                    arg_min(name, anchor_rank) FILTER (WHERE source = 'waybills'),
+                    arg_min(name, anchor_rank) FILTER (WHERE name IS NOT NULL)) AS name,
+           arg_min(address, anchor_rank) FILTER (WHERE address IS NOT NULL AND road IS NOT NULL) AS address_full,
+           arg_min(address, anchor_rank) FILTER (WHERE address IS NOT NULL) AS address_any,
+           arg_min(uscc, anchor_rank) FILTER (WHERE uscc IS NOT NULL AND source IN ('registry', 'licenses')) AS uscc,
+           mode(community) FILTER (WHERE community IS NOT NULL AND NOT community_inferred) AS community_stated,
+           mode(community) FILTER (WHERE community IS NOT NULL) AS community_any,
+           arg_min(community || '|' || road || '|' || number, anchor_rank)
+               FILTER (WHERE community IS NOT NULL AND road IS NOT NULL AND number IS NOT NULL) AS addr_key,
            avg(lon) FILTER (WHERE source = 'power_accounts') AS lon_meter,
            avg(lat) FILTER (WHERE source = 'power_accounts') AS lat_meter,
            avg(lon) FILTER (WHERE source = 'sites') AS lon_site,
            avg(lat) FILTER (WHERE source = 'sites') AS lat_site,
            count(*) AS n_records
-    FROM ranked GROUP BY component
+    FROM recs GROUP BY premises_id
 )
-SELECT a.premises_id, n.name, n.address, n.uscc,
-       coalesce(n.community_by_address, near.community, (SELECT unassigned FROM ref_settings)) AS community,
-       CASE WHEN n.community_by_address IS NOT NULL THEN 'address'
+SELECT g.premises_id, g.name, coalesce(g.address_full, g.address_any) AS address, g.uscc,
+       coalesce(g.community_stated, g.community_any, near.community, (SELECT unassigned FROM ref_settings)) AS community,
+       CASE WHEN g.community_any IS NOT NULL THEN 'address'
             WHEN near.community IS NOT NULL THEN 'coordinates' ELSE 'none' END AS community_source,
-       coalesce(n.lon_meter, n.lon_site, cc.lon) AS lon,
-       coalesce(n.lat_meter, n.lat_site, cc.lat) AS lat,
-       CASE WHEN n.lon_meter IS NOT NULL THEN 'meter_gps'
-            WHEN n.lon_site IS NOT NULL THEN 'site_inventory'
+       coalesce(g.lon_meter, g.lon_site, cc.lon) AS lon,
+       coalesce(g.lat_meter, g.lat_site, cc.lat) AS lat,
+       CASE WHEN g.lon_meter IS NOT NULL THEN 'meter_gps'
+            WHEN g.lon_site IS NOT NULL THEN 'site_inventory'
             WHEN cc.lon IS NOT NULL THEN 'community_centroid' END AS coord_precision,
-       n.n_records, n.component
-FROM named n
-JOIN anchor a USING (component)
+       -- premises at the same community + road + number share a place (厂中厂, shared buildings)
+       CASE WHEN g.addr_key IS NOT NULL THEN 'S' || upper(substr(sha256(g.addr_key), 1, 10))
+            ELSE 'S' || substr(g.premises_id, 2) END AS place_id,
+       g.n_records
+FROM agg g
 LEFT JOIN LATERAL (
     SELECT rc.name AS community
     FROM ref_communities rc
-    WHERE coalesce(n.lon_meter, n.lon_site) IS NOT NULL
-      AND haversine_m(rc.lon, rc.lat, coalesce(n.lon_meter, n.lon_site), coalesce(n.lat_meter, n.lat_site))
+    WHERE coalesce(g.lon_meter, g.lon_site) IS NOT NULL
+      AND haversine_m(rc.lon, rc.lat, coalesce(g.lon_meter, g.lon_site), coalesce(g.lat_meter, g.lat_site))
           <= (SELECT max_distance_m FROM ref_settings)
-    ORDER BY haversine_m(rc.lon, rc.lat, coalesce(n.lon_meter, n.lon_site), coalesce(n.lat_meter, n.lat_site))
+    ORDER BY haversine_m(rc.lon, rc.lat, coalesce(g.lon_meter, g.lon_site), coalesce(g.lat_meter, g.lat_site))
     LIMIT 1
 ) near ON true
-LEFT JOIN ref_communities cc ON cc.name = coalesce(n.community_by_address, near.community);
+LEFT JOIN ref_communities cc
+       ON cc.name = coalesce(g.community_stated, g.community_any, near.community);
 
-CREATE OR REPLACE TABLE premises_members AS
-SELECT p.premises_id, m.source, m.source_key, m.match_score, m.match_rule
-FROM premises_members m JOIN premises p USING (component);
-ALTER TABLE premises DROP COLUMN component;
+-- how many premises share each place; the signals read 厂中厂 from here
+CREATE OR REPLACE TABLE places AS
+SELECT place_id, count(*) AS n_premises, list(premises_id ORDER BY premises_id) AS premises_ids
+FROM premises GROUP BY place_id;

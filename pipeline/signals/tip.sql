@@ -9,5 +9,5 @@ SELECT premises_id,
        count(*) AS value, 0 AS baseline,
        format('群众举报 {} 次（最近 {}）：{}', count(*),
               coalesce(strftime(max(received_at), '%Y-%m-%d'), '日期不详'),
-              regexp_replace(left(arg_max(content, received_at), 40), '[0-9]{7,}', '***', 'g')) AS sentence
+              coalesce(regexp_replace(left(arg_max(content, received_at), 40), '[0-9]{7,}', '***', 'g'), '（内容为空）')) AS sentence
 FROM t GROUP BY premises_id;

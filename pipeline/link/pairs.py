@@ -1,0 +1,111 @@
+"""Candidate pairs (blocking) and their comparison vectors.
+
+Every blocking rule is a small pure function returning SQL; each yields pairs of record
+ids (rid_l < rid_r) that share a key. The comparison levels are SQL too, except the name
+similarity, which rapidfuzz computes on characters over the pair arrays at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
+
+# Blocks larger than this are skipped: a key shared by hundreds of records identifies
+# nothing (a common core name like 鑫源, a long road without numbers).
+MAX_BLOCK = 300
+
+
+def block_on_sql(key_expr: str, where: str = "true") -> str:
+    """Pairs of records sharing the value of key_expr (both non-null)."""
+    return f"""
+        WITH k AS (
+            SELECT rid, {key_expr} AS k FROM int_link_parsed WHERE ({where}) AND {key_expr} IS NOT NULL
+        ),
+        small AS (SELECT k FROM k GROUP BY k HAVING count(*) <= {MAX_BLOCK})
+        SELECT a.rid AS rid_l, b.rid AS rid_r
+        FROM k a JOIN k b ON a.k = b.k AND a.rid < b.rid
+        WHERE a.k IN (SELECT k FROM small)
+    """
+
+
+def block_on_grid_sql(cell_m: float) -> str:
+    """Pairs of records with coordinates in the same or a neighbouring grid cell."""
+    deg = cell_m / 111_000.0
+    return f"""
+        WITH g AS (
+            SELECT rid, floor(lon / {deg})::BIGINT AS gx, floor(lat / {deg})::BIGINT AS gy
+            FROM int_link_parsed WHERE lon IS NOT NULL AND lat IS NOT NULL
+        )
+        SELECT a.rid AS rid_l, b.rid AS rid_r
+        FROM g a JOIN g b ON b.gx BETWEEN a.gx - 1 AND a.gx + 1 AND b.gy BETWEEN a.gy - 1 AND a.gy + 1
+                          AND a.rid < b.rid
+    """
+
+
+def blocking_rules(grid_m: float) -> dict[str, str]:
+    return {
+        "uscc": block_on_sql("uscc"),
+        "address": block_on_sql("community || '|' || road || '|' || number"),
+        "road_number": block_on_sql("road || '|' || number", "community IS NULL OR community_inferred"),
+        "core_name": block_on_sql("core", "NOT is_person"),
+        "person_community": block_on_sql("person_key || '|' || community"),
+        "name_head_community": block_on_sql("community || '|' || left(core, 1)", "NOT is_person AND length(core) >= 2"),
+        "name_tail_community": block_on_sql("community || '|' || right(core, 1)", "NOT is_person AND length(core) >= 2"),
+        "grid": block_on_grid_sql(grid_m),
+    }
+
+
+def candidate_pairs_sql(rules: dict[str, str]) -> str:
+    union = "\nUNION\n".join(f"SELECT rid_l, rid_r FROM ({sql})" for sql in rules.values())
+    return f"CREATE OR REPLACE TEMP TABLE int_link_candidates AS {union}"
+
+
+def comparisons_sql(geo_levels: list[float]) -> str:
+    """Comparison levels per candidate pair; -1 = no information (null on either side)."""
+    g1, g2, g3 = geo_levels
+    return f"""
+    CREATE OR REPLACE TABLE int_link_pairs AS
+    SELECT c.rid_l, c.rid_r, l.source AS source_l, r.source AS source_r,
+        CASE WHEN l.uscc IS NULL OR r.uscc IS NULL THEN -1
+             WHEN l.uscc = r.uscc THEN 1 ELSE 0 END AS g_uscc,
+        CASE WHEN l.person_key IS NULL OR r.person_key IS NULL THEN -1
+             WHEN l.person_key = r.person_key THEN 1 ELSE 0 END AS g_person,
+        CASE WHEN l.community IS NULL OR r.community IS NULL THEN
+                  CASE WHEN l.road IS NOT NULL AND l.road = r.road AND l.number = r.number THEN 3 ELSE -1 END
+             WHEN l.community <> r.community THEN 0
+             WHEN l.road = r.road AND l.number = r.number THEN 4
+             WHEN l.road = r.road AND l.number IS NOT NULL AND r.number IS NOT NULL
+                  AND abs(try_cast(l.number AS INTEGER) - try_cast(r.number AS INTEGER)) <= 4 THEN 2
+             WHEN l.road IS NULL OR r.road IS NULL OR l.number IS NULL OR r.number IS NULL THEN 1
+             ELSE 0 END AS g_address,
+        CASE WHEN l.lon IS NULL OR r.lon IS NULL THEN -1
+             WHEN haversine_m(l.lon, l.lat, r.lon, r.lat) <= {g1} THEN 3
+             WHEN haversine_m(l.lon, l.lat, r.lon, r.lat) <= {g2} THEN 2
+             WHEN haversine_m(l.lon, l.lat, r.lon, r.lat) <= {g3} THEN 1
+             ELSE 0 END AS g_geo,
+        CASE WHEN l.core IS NULL OR r.core IS NULL OR l.is_person OR r.is_person THEN NULL
+             ELSE l.core END AS core_l,
+        CASE WHEN l.core IS NULL OR r.core IS NULL OR l.is_person OR r.is_person THEN NULL
+             ELSE r.core END AS core_r
+    FROM int_link_candidates c
+    JOIN int_link_parsed l ON l.rid = c.rid_l
+    JOIN int_link_parsed r ON r.rid = c.rid_r
+    """
+
+
+def name_levels(core_l: pd.Series, core_r: pd.Series, thresholds: list[float]) -> np.ndarray:
+    """3 = same core, 2/1 = Jaro–Winkler (characters) above the high/medium threshold,
+    0 = different, -1 = a side has no usable name."""
+    hi, mid = thresholds
+    out = np.full(len(core_l), -1, dtype=np.int8)
+    have = core_l.notna().to_numpy() & core_r.notna().to_numpy()
+    if have.any():
+        a = core_l[have].astype(str).tolist()
+        b = core_r[have].astype(str).tolist()
+        sim = cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=1)
+        lv = np.where(np.array(a, dtype=object) == np.array(b, dtype=object), 3,
+                      np.where(sim >= hi, 2, np.where(sim >= mid, 1, 0)))
+        out[have] = lv
+    return out
