@@ -45,6 +45,8 @@ HERE = Path(__file__).parent
 # comparison → number of levels (0 … L−1; −1 means no information)
 LEVELS = {"g_uscc": 2, "g_person": 2, "g_address": 5, "g_geo": 4, "g_name": 4}
 COMPARISONS = list(LEVELS)
+# scales on which a higher level can only mean more agreement (distance, name similarity)
+MONOTONE = ("g_geo", "g_name")
 _ANCHOR = {"registry": 1, "licenses": 2, "power_accounts": 3, "sites": 4, "waybills": 5, "tips": 6}
 
 IDS_DDL = """
@@ -93,7 +95,7 @@ def _score_pairs(con, lk: dict, n_records: int) -> pd.DataFrame:
     pairs = _compare(con, lk)
     if len(pairs):
         model = fit_em(pairs, LEVELS, u_start, float(lk["em_start_lambda"]), float(lk["em_prior_pairs"]),
-                       int(lk["em_max_iterations"]), float(lk["em_tolerance"]))
+                       int(lk["em_max_iterations"]), float(lk["em_tolerance"]), monotone=MONOTONE)
         pairs["prob"] = model.probability(pairs)
         pairs["log2_bf"] = model.log2_bayes_factor(pairs)
         mt = model.table()
@@ -144,7 +146,10 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
         e, x = (el, r) if el >= 0 else (er, l)
         n_here = entities_at.get(addr_key.iat[e], 1) if isinstance(addr_key.iat[e], str) else 1
         if recs["source"].iat[x] == "power_accounts" and recs["is_person"].iat[x]:
-            keep.iat[i] = n_here <= 1 and e not in has_meter
+            # a residential meter in another person's name at a business address is a
+            # dwelling (landlord, workers), not the business's meter
+            residential = recs["category"].iat[x] == "居民生活用电"
+            keep.iat[i] = n_here <= 1 and e not in has_meter and not residential
         elif pairs["g_name"].iat[i] == 0:
             keep.iat[i] = False               # a different business name at this address
         else:
@@ -160,7 +165,7 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     aliases = {c["name"]: c.get("aliases", []) for c in cfg.communities}
     n = parse_records(con, [c["name"] for c in cfg.communities], aliases)
     recs = con.execute(
-        "SELECT rid, source, source_key, is_person, community, road, number, person_key, core "
+        "SELECT rid, source, source_key, is_person, community, road, number, person_key, core, category "
         "FROM int_link_parsed ORDER BY rid").df()
     pairs = _score_pairs(con, lk, n)
     n_decisions = load_decisions(con, Path(lk["decisions_dir"]) if lk.get("decisions_dir") else None)

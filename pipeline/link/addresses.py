@@ -56,7 +56,8 @@ _REGION = re.compile(r"^(中国)?(福建省?)?(泉州市?)?(晋江市?)?")
 _LINGYUAN = re.compile(r"^(灵源街道办事处|灵源街道|灵源办事处|灵源)")
 _QUALIFIER = re.compile(r"(旁边?|附近|对面|后面|后侧|前面|隔壁|东侧|西侧|南侧|北侧|往[东西南北]\d*米?|内)$")
 _ROAD = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,12}?(?:大道|路|街|巷|道|弄|里))(?=\d|$|[^\u4e00-\u9fff])")
-_NUMBER = re.compile(r"(\d+)(?:[-~至到](\d+))?号")
+# "号" is often dropped at the end of an address ("兴业路226")
+_NUMBER = re.compile(r"(\d+)(?:[-~至到](\d+))?(?:号|$)")
 _GROUP = re.compile(r"(\d+)组")
 _BUILDING = re.compile(r"(\d+|[A-Za-z])(栋|幢|座|号楼|号厂房|号仓库)|(\d+)(层|楼)|(\d+)室")
 _ZONE = re.compile(r"([\u4e00-\u9fff]{0,6}(?:工业区|工业园区?|开发区|园区))")
@@ -74,6 +75,7 @@ class AddressParts:
     group: str | None         # 村民小组 (二组)
     building: str | None
     qualifier: str | None     # 旁/附近/对面 … : near, not at
+    rest: str | None = None   # what follows region and community words, qualifier removed
 
 
 def community_patterns(names: Iterable[str], aliases: dict[str, list[str]] | None = None) -> list[tuple[str, str]]:
@@ -112,6 +114,7 @@ def parse_address(raw: str | None, patterns: list[tuple[str, str]]) -> AddressPa
     m = _QUALIFIER.search(rest)
     if m:
         qual, rest = m.group(1), rest[: m.start()]
+    rest_text = rest or None
     zone = None
     mz = _ZONE.search(rest)
     if mz and mz.group(1):
@@ -131,5 +134,5 @@ def parse_address(raw: str | None, patterns: list[tuple[str, str]]) -> AddressPa
     return AddressParts(
         normal=s, community=community, other_town=other, zone=zone, road=road,
         number=mn.group(1) if mn else None, number_to=mn.group(2) if mn else None,
-        group=mg.group(1) if mg else None, building=building, qualifier=qual,
+        group=mg.group(1) if mg else None, building=building, qualifier=qual, rest=rest_text,
     )

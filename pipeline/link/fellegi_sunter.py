@@ -60,9 +60,22 @@ def chance_agreement(random_pairs: pd.DataFrame, levels: dict[str, int]) -> dict
     return u
 
 
+def _isotonic(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted pool-adjacent-violators: the closest non-decreasing sequence to y."""
+    vals, wts, sizes = [], [], []
+    for yi, wi in zip(y, w):
+        vals.append(yi); wts.append(wi); sizes.append(1)
+        while len(vals) > 1 and vals[-2] > vals[-1]:
+            v2, w2, s2 = vals.pop(), wts.pop(), sizes.pop()
+            v1, w1, s1 = vals.pop(), wts.pop(), sizes.pop()
+            wt = w1 + w2
+            vals.append((v1 * w1 + v2 * w2) / wt if wt else (v1 + v2) / 2); wts.append(wt); sizes.append(s1 + s2)
+    return np.repeat(vals, sizes)
+
+
 def fit_em(pairs: pd.DataFrame, levels: dict[str, int], u_start: dict[str, np.ndarray],
            start_lambda: float = 0.3, prior_pairs: float = 100.0,
-           max_iter: int = 60, tol: float = 1e-6) -> FSModel:
+           max_iter: int = 60, tol: float = 1e-6, monotone: tuple[str, ...] = ()) -> FSModel:
     """Estimate m, u, λ from the comparison vectors of candidate pairs.
 
     EM is maximum a posteriori with a weak Dirichlet prior worth `prior_pairs` pairs: for
@@ -103,6 +116,12 @@ def fit_em(pairs: pd.DataFrame, levels: dict[str, int], u_start: dict[str, np.nd
             mm = np.array([wm[g == lv].sum() for lv in range(L)]) + am[c] + _EPS
             uu = np.array([wu[g == lv].sum() for lv in range(L)]) + au[c] + _EPS
             m[c], u[c] = mm / mm.sum(), uu / uu.sum()
+            if c in monotone:
+                # a closer point or a more similar name is never weaker evidence of a match:
+                # keep log(m/u) non-decreasing in the level, m re-derived from u
+                lr = _isotonic(np.log(m[c] / u[c]), mm + uu)
+                m[c] = u[c] * np.exp(lr)
+                m[c] = m[c] / m[c].sum()
         if prev is not None and np.max(np.abs(p - prev)) < tol:
             break
         prev = p

@@ -48,6 +48,7 @@ def blocking_rules(grid_m: float) -> dict[str, str]:
     return {
         "uscc": block_on_sql("uscc"),
         "address": block_on_sql("community || '|' || road || '|' || number"),
+        "address_text": block_on_sql("addr_rest", "road IS NULL AND length(addr_rest) >= 4"),
         "road_number": block_on_sql("road || '|' || number", "community IS NULL OR community_inferred"),
         "core_name": block_on_sql("core", "NOT is_person"),
         "person_community": block_on_sql("person_key || '|' || community"),
@@ -76,6 +77,7 @@ def comparisons_sql(geo_levels: list[float]) -> str:
                   CASE WHEN l.road IS NOT NULL AND l.road = r.road AND l.number = r.number THEN 3 ELSE -1 END
              WHEN l.community <> r.community THEN 0
              WHEN l.road = r.road AND l.number = r.number THEN 4
+             WHEN l.road IS NULL AND r.road IS NULL AND l.addr_rest = r.addr_rest AND length(l.addr_rest) >= 4 THEN 4
              WHEN l.road = r.road AND l.number IS NOT NULL AND r.number IS NOT NULL
                   AND abs(try_cast(l.number AS INTEGER) - try_cast(r.number AS INTEGER)) <= 4 THEN 2
              WHEN l.road IS NULL OR r.road IS NULL OR l.number IS NULL OR r.number IS NULL THEN 1

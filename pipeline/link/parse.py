@@ -18,7 +18,7 @@ WITH base AS (
     SELECT row_number() OVER (ORDER BY r.source, r.source_key) - 1 AS rid, r.*,
            n.core, n.trade, n.form, n.is_person, n.name_norm,
            a.community AS addr_community, a.other_town, a.road, a.number, a.number_to, a.building,
-           a.qualifier, a."group", pn.person_norm
+           a.qualifier, a."group", a.rest AS addr_rest, pn.person_norm
     FROM int_link_records r
     LEFT JOIN _names n ON n.raw = r.name
     LEFT JOIN _addrs a ON a.raw = r.address
@@ -57,12 +57,12 @@ def parse_records(con, community_names: list[str], aliases: dict[str, list[str]]
     for raw in addrs:
         a = parse_address(raw, pats)
         addr_rows.append((raw, a.community, a.other_town, a.road, a.number, a.number_to, a.building,
-                          a.qualifier, a.group))
+                          a.qualifier, a.group, a.rest))
     person_rows = [(raw, normalise_text(raw) or None) for raw in persons]
     frames = {
         "_names": pd.DataFrame(name_rows, columns=["raw", "core", "trade", "form", "is_person", "name_norm"]),
         "_addrs": pd.DataFrame(addr_rows, columns=["raw", "community", "other_town", "road", "number",
-                                                   "number_to", "building", "qualifier", "group"]),
+                                                   "number_to", "building", "qualifier", "group", "rest"]),
         "_persons": pd.DataFrame(person_rows, columns=["raw", "person_norm"]),
     }
     for k, df in frames.items():

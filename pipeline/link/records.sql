@@ -19,5 +19,12 @@ SELECT 'waybills', waybill_no, consignee, unload_address, consignee_uscc, consig
        NULL, NULL, NULL, NULL, NULL
 FROM stg_waybills
 UNION ALL
-SELECT 'tips', tip_id, subject, address, NULL, false, NULL, NULL, NULL, NULL, NULL
+-- a tip-off often names the place only in its text ("小浯塘社区小浯塘路126号鞋厂门口…"):
+-- when the address field gives no road and number, take them from the content
+SELECT 'tips', tip_id, subject,
+       CASE WHEN regexp_matches(coalesce(address, ''), '[0-9一二三四五六七八九十]+号') THEN address
+            ELSE coalesce(nullif(regexp_extract(coalesce(content, ''),
+                     '(?:[\p{Han}]{2,3}(?:社区|村))?[\p{Han}]{1,8}?(?:大道|路|街|巷)[0-9一二三四五六七八九十-]+号'), ''),
+                     address) END,
+       NULL, false, NULL, NULL, NULL, NULL, NULL
 FROM stg_tips;
