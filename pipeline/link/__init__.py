@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 
 # comparison → number of levels (0 … L−1; −1 means no information)
-LEVELS = {"g_uscc": 2, "g_person": 2, "g_address": 5, "g_geo": 4, "g_name": 4}
+LEVELS = {"g_uscc": 2, "g_person": 2, "g_address": 5, "g_geo": 4, "g_name": 5}
 COMPARISONS = list(LEVELS)
 # scales on which a higher level can only mean more agreement (distance, name similarity)
 MONOTONE = ("g_geo", "g_name")
@@ -69,7 +69,9 @@ def _compare(con, lk: dict) -> pd.DataFrame:
     """Comparison levels of the pairs in int_link_candidates."""
     con.execute(comparisons_sql([float(x) for x in lk["geo_distance_m"]]))
     pairs = con.execute("SELECT * FROM int_link_pairs").df()
-    pairs["g_name"] = name_levels(pairs["core_l"], pairs["core_r"], [float(x) for x in lk["name_similarity"]])
+    pairs["g_name"] = name_levels(pairs["core_l"], pairs["core_r"], [float(x) for x in lk["name_similarity"]],
+                                  pairs["same_trade"])
+    pairs = pairs.drop(columns=["same_trade"])
     for c in COMPARISONS:
         pairs[c] = pairs[c].astype(np.int8)
     return pairs

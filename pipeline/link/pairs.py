@@ -90,16 +90,19 @@ def comparisons_sql(geo_levels: list[float]) -> str:
         CASE WHEN l.core IS NULL OR r.core IS NULL OR l.is_person OR r.is_person THEN NULL
              ELSE l.core END AS core_l,
         CASE WHEN l.core IS NULL OR r.core IS NULL OR l.is_person OR r.is_person THEN NULL
-             ELSE r.core END AS core_r
+             ELSE r.core END AS core_r,
+        l.trade IS NOT NULL AND l.trade = r.trade AS same_trade
     FROM int_link_candidates c
     JOIN int_link_parsed l ON l.rid = c.rid_l
     JOIN int_link_parsed r ON r.rid = c.rid_r
     """
 
 
-def name_levels(core_l: pd.Series, core_r: pd.Series, thresholds: list[float]) -> np.ndarray:
-    """3 = same core, 2/1 = Jaro–Winkler (characters) above the high/medium threshold,
-    0 = different, -1 = a side has no usable name."""
+def name_levels(core_l: pd.Series, core_r: pd.Series, thresholds: list[float],
+                same_trade: pd.Series | None = None) -> np.ndarray:
+    """4 = same core and same trade (宏达塑胶 = 宏达塑胶), 3 = same core, 2/1 = Jaro–Winkler
+    (characters) above the high/medium threshold, 0 = different, -1 = a side has no
+    usable name."""
     hi, mid = thresholds
     out = np.full(len(core_l), -1, dtype=np.int8)
     have = core_l.notna().to_numpy() & core_r.notna().to_numpy()
@@ -110,4 +113,6 @@ def name_levels(core_l: pd.Series, core_r: pd.Series, thresholds: list[float]) -
         lv = np.where(np.array(a, dtype=object) == np.array(b, dtype=object), 3,
                       np.where(sim >= hi, 2, np.where(sim >= mid, 1, 0)))
         out[have] = lv
+    if same_trade is not None:
+        out[(out == 3) & same_trade.fillna(False).to_numpy(dtype=bool)] = 4
     return out
