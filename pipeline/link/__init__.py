@@ -174,7 +174,7 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     key_of = {(s, k): r for r, s, k in zip(recs.rid, recs.source, recs.source_key)}
     forced = pd.Series(False, index=pairs.index)
     banned = pd.Series(False, index=pairs.index)
-    extra = []
+    extra, cannot = [], []
     if n_decisions:
         dec = con.execute("SELECT source_l, key_l, source_r, key_r, decision FROM link_decisions").fetchall()
         pidx = {(a, b): i for i, a, b in zip(pairs.index, pairs.rid_l, pairs.rid_r)}
@@ -189,8 +189,10 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
                     extra.append((a, b))
                 else:
                     forced.at[i] = True
-            elif i is not None:
-                banned.at[i] = True
+            else:
+                cannot.append((a, b))
+                if i is not None:
+                    banned.at[i] = True
     threshold = float(lk["match_threshold"])
     accepted = (pairs["prob"] >= threshold) & ~banned
     accepted = _place_rules(recs, pairs, accepted) | forced
@@ -206,7 +208,7 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
         return (e1 == e2 or (core.get(e1) and core.get(e1) == core.get(e2))
                 or (person.get(e1) and person.get(e1) == person.get(e2)))
 
-    roots = cluster(n, entity_of, compatible, edges)
+    roots = cluster(n, entity_of, compatible, edges, cannot)
     members = recs[["rid", "source", "source_key"]].copy()
     members["cluster"] = roots
     members["anchor_rank"] = members["source"].map(_ANCHOR)

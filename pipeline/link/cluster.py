@@ -28,14 +28,20 @@ class _UF:
         return root
 
 
-def cluster(n: int, entity_of: list[str | None], compatible, edges: pd.DataFrame) -> np.ndarray:
+def cluster(n: int, entity_of: list[str | None], compatible, edges: pd.DataFrame,
+            cannot: list[tuple[int, int]] = ()) -> np.ndarray:
     """Merge records along edges (rid_l, rid_r, prob, forced) in descending order.
 
     entity_of[i] is the registered entity a record stands for (a registry/licence key) or
     None; compatible(e1, e2) says whether two entities may share a premises. Forced edges
-    (analyst-confirmed) merge regardless.
+    (analyst-confirmed) merge regardless; `cannot` pairs (analyst-rejected) never end up in
+    one premises, not even through other records.
     """
     uf = _UF(n, [frozenset([e]) if e else frozenset() for e in entity_of])
+    banned: dict[int, set[int]] = {}
+    for a, b in cannot:
+        banned.setdefault(int(a), set()).add(int(b))
+        banned.setdefault(int(b), set()).add(int(a))
     order = edges.sort_values(["forced", "prob", "rid_l", "rid_r"], ascending=[False, False, True, True])
     for a, b, forced in zip(order["rid_l"].to_numpy(), order["rid_r"].to_numpy(), order["forced"].to_numpy()):
         ra, rb = uf.find(a), uf.find(b)
@@ -44,6 +50,12 @@ def cluster(n: int, entity_of: list[str | None], compatible, edges: pd.DataFrame
         ea, eb = uf.entities[ra], uf.entities[rb]
         if not forced and ea and eb and not all(compatible(x, y) for x in ea for y in eb):
             continue
+        ba, bb = banned.get(ra), banned.get(rb)
+        if (ba and any(uf.find(x) == rb for x in ba)) or (bb and any(uf.find(x) == ra for x in bb)):
+            continue
+        if ba or bb:
+            banned[ra] = (ba or set()) | (bb or set())
+            banned.pop(rb, None)
         uf.parent[rb] = ra
         uf.entities[ra] = ea | eb
         del uf.entities[rb]
