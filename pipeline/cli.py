@@ -49,12 +49,14 @@ def cmd_screen(a) -> int:
             log.info("收件箱 %s 为空：生成演示街道数据到 %s …", inbox, demo)
             simulate(demo, seed=7, scale="demo")
         inbox, db, out = demo / "inbox", demo / "warehouse.duckdb", demo / "out"
+        a.decisions = demo / "decisions"
         log.info("使用演示数据（模拟的灵源街道）：%s", inbox)
-    res = screen(inbox, db, out, as_of=a.as_of, config_dir=a.config)
+    res = screen(inbox, db, out, as_of=a.as_of, config_dir=a.config, decisions_dir=a.decisions)
     refused = [v for v in res.verdicts if v.status == "refused"]
     print(f"\n筛查完成（第 {res.run_id} 次运行，数据截至 {res.as_of}）。")
     print(f"各社区走访清单：{res.out_dir}/visit_list_<社区>.csv")
     print(f"全街道排名：{res.out_dir / 'ranking.csv'}；运行记录：{res.out_dir / 'manifest.json'}")
+    print(f"疑似同一场所待确认：{res.out_dir / 'link_candidates.csv'}（填写“决定”列后放入 {a.decisions or 'data/decisions/'}）")
     for name, n in res.lists.items():
         print(f"  {name}：{n} 处")
     if refused:
@@ -121,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", type=Path, default=DEFAULT_DB)
     s.add_argument("--out", type=Path, default=DEFAULT_OUT)
     s.add_argument("--as-of", type=_date, default=None, help="数据截至日期（默认：数据中最新日期）")
+    s.add_argument("--decisions", type=Path, default=None,
+                   help="分析员的场所归并决定文件夹（默认见 configs/linking.yaml 的 decisions_dir）")
     s.add_argument("--demo-if-empty", action="store_true",
                    help="收件箱为空时，生成并筛查演示街道（数据放在 data/demo/）")
     s.set_defaults(func=cmd_screen)

@@ -86,7 +86,8 @@ def _sha256(path: Path) -> str:
 
 
 def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = None,
-           config_dir: Path = Path("configs"), archive_dir: Path | None = None) -> ScreenResult:
+           config_dir: Path = Path("configs"), archive_dir: Path | None = None,
+           decisions_dir: Path | None = None) -> ScreenResult:
     from pipeline.ingest import ingest_inbox
     from pipeline.link import build_premises
     from pipeline.publish import publish_lists
@@ -94,6 +95,8 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
     from pipeline.signals import compute_evidence
 
     cfg = config_mod.load(config_dir)  # validated before any stage runs
+    if decisions_dir is not None:
+        cfg.linking["decisions_dir"] = str(decisions_dir)
     timer = _Timer()
     started = dt.datetime.now()
     archive_dir = archive_dir or db_path.parent / "archive"
@@ -110,7 +113,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
         out_dir = out_root / as_of.isoformat()
         with transaction(con):
             with timer("场所归并（link）"):
-                build_premises(con, cfg)
+                link_counts = build_premises(con, cfg)
             with timer("信号（signals）"):
                 fired = compute_evidence(con, cfg, run_id, as_of)
             with timer("评分（score）"):
@@ -136,6 +139,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             "this_run_files": [asdict(v) for v in verdicts],
             "source_freshness": _freshness(con, as_of),
             "row_counts": counts,
+            "link": link_counts,
             "signals_fired": fired,
             "list_rows": lists,
             "timings_s": timer.timings,

@@ -79,6 +79,7 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path) -> dict[str, int
         sheets[name] = part
         counts[name] = len(part)
     _write_xlsx(sheets, out_dir / "visit_lists.xlsx")
+    write_link_candidates(con, out_dir / "link_candidates.csv")
     log.info("publish: %d listed premises in %d community lists → %s", len(listed), len(names), out_dir)
     return counts
 
@@ -97,3 +98,29 @@ def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             ws.freeze_panes(1, 0)
             for i, col in enumerate(df.columns):
                 ws.set_column(i, i, widths.get(col, 12), wrap if col == "主要依据" else None)
+
+
+def write_link_candidates(con, path: Path) -> int:
+    """Pairs the linker found plausible but did not link, for the analyst to decide.
+
+    The file's first columns are those of a decisions file: fill in 决定 (是/否) and put the
+    file into the decisions folder; the next run follows it.
+    """
+    from pipeline.link.decisions import SOURCE_LABELS
+
+    df = con.execute(
+        "SELECT source_l, key_l, source_r, key_r, score, premises_l, name_l, address_l, "
+        "premises_r, name_r, address_r FROM link_candidates ORDER BY score DESC, premises_l, premises_r"
+    ).df()
+    out = pd.DataFrame({
+        "记录A来源": df["source_l"].map(SOURCE_LABELS), "记录A编号": df["key_l"],
+        "记录B来源": df["source_r"].map(SOURCE_LABELS), "记录B编号": df["key_r"],
+        "决定": "", "备注": "", "相似度": df["score"].round(3),
+        "场所A": df["premises_l"], "名称A": df["name_l"], "地址A": df["address_l"],
+        "场所B": df["premises_r"], "名称B": df["name_r"], "地址B": df["address_r"],
+    })
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(safe_cell)
+    _write_csv(out, path)
+    return len(out)
