@@ -93,6 +93,13 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
         if not isinstance(spec, dict):
             errs.append(f"{path}：信号 {name} 应包含 weight 等设置")
             continue
+        from pipeline.signals import FAMILIES
+
+        here = Path(__file__).parent / "signals"
+        if spec.get("family") not in FAMILIES:
+            errs.append(f"{path}：信号 {name} 的 family 应为 {'/'.join(FAMILIES)} 之一，现为 {spec.get('family')!r}")
+        if not (here / f"{name}.sql").exists() and not (here / f"{name}.py").exists():
+            errs.append(f"{path}：未知信号 {name}（程序中没有这个信号）")
         w = spec.get("weight")
         if not isinstance(w, (int, float)) or not 0 <= w <= 100:
             errs.append(f"{path}：信号 {name} 的 weight 应是 0–100 之间的数，现为 {w!r}")
@@ -100,6 +107,10 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
             if k.startswith(("min_", "full_", "recent_", "baseline_")) and (
                     not isinstance(v, (int, float)) or v < 0):
                 errs.append(f"{path}：信号 {name} 的 {k} 应是不小于 0 的数，现为 {v!r}")
+    for key in ("recent_days", "baseline_days"):
+        v = (s.get("windows") or {}).get(key)
+        if not isinstance(v, int) or not 7 <= v <= 366:
+            errs.append(f"{path}：windows.{key} 应是 7–366 之间的整数（天），现为 {v!r}")
     for key, lo, hi in (("corroboration_bonus", 0, 5), ("max_score", 1, 100),
                         ("min_score_for_list", 0, 100), ("list_length", 1, 100000)):
         v = s.get(key)

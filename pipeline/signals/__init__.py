@@ -1,35 +1,34 @@
 """Signals stage: one `evidence` row per fired signal per premises per run.
 
-Each signal is one SELECT in a `.sql` file beside this module returning
-(premises_id, strength 0–1, value, baseline, sentence); thresholds come from
-`configs/scoring.yaml` as named parameters. Signals whose source table is empty simply
-fire nowhere, so a week without, say, waybills still screens on the rest.
+Which signals run, their office (`family`), weight and thresholds are listed in
+`configs/scoring.yaml` under `signals:`. A signal `<code>` is implemented either by
+`<code>.sql` beside this module — one SELECT returning (premises_id, strength 0–1, value,
+baseline, sentence) with the thresholds as named parameters — or by `<code>.py` exposing
+`evidence(con, cfg, params) -> pandas.DataFrame` with the same columns, for work that is
+not one query (stop detection over truck tracks). `prepare.sql` builds the shared inputs
+(premises' accounts, daily consumption, licences) once per run.
+
+Signals whose source table is empty fire nowhere, so a week without, say, waybills still
+screens on the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline.config import Config
-from pipeline.db import run_sql_file
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 
-# signal code → the office (source family) it comes from; corroboration counts families.
-FAMILY = {
-    "registry_chemical": "registry",
-    "cover_name": "registry",
-    "power_surge": "power",
-    "power_night": "power",
-    "power_industrial_on_residential": "power",
-    "waybill_unlicensed": "transport",
-    "tip": "tips",
-    "idle_site": "sites",
-}
+FAMILIES = ("registry", "licenses", "power", "transport", "tips", "sites")
+COLUMNS = ["premises_id", "strength", "value", "baseline", "sentence"]
 
 EVIDENCE_DDL = """
 CREATE TABLE IF NOT EXISTS evidence (
@@ -43,19 +42,21 @@ def _regex(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in words)
 
 
-def _params(cfg: Config, code: str, as_of: dt.date) -> dict:
+def signal_params(cfg: Config, code: str, as_of: dt.date) -> dict:
+    """Named parameters of one signal: its settings, word lists as regexes (`<key>_re`),
+    the run date and the time-of-use hours."""
     spec = dict(cfg.scoring["signals"][code])
     spec.pop("weight", None)
-    p: dict = {"as_of": as_of}
-    surge = cfg.scoring["signals"].get("power_surge", {})
-    p["recent_days"] = int(spec.pop("recent_days", surge.get("recent_days", 28)))
-    p["baseline_days"] = int(spec.pop("baseline_days", surge.get("baseline_days", 84)))
-    if "words" in spec:
-        key = "cover_re" if code == "cover_name" else "words_re"
-        p[key] = _regex(spec.pop("words"))
-    if "exclusion_words" in spec:
-        p["exclusion_re"] = _regex(spec.pop("exclusion_words"))
-    p.update(spec)
+    spec.pop("family", None)
+    defaults = cfg.scoring.get("windows", {})
+    p: dict = {"as_of": as_of,
+               "recent_days": int(defaults.get("recent_days", 28)),
+               "baseline_days": int(defaults.get("baseline_days", 84))}
+    for key, val in spec.items():
+        if key == "words" or key.endswith("_words"):
+            p[("" if key == "words" else key[: -len("words")]) + "words_re"] = _regex(val)
+        else:
+            p[key] = val
     return p
 
 
@@ -64,29 +65,41 @@ def _bind(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if k in used}
 
 
+def _run_sql_file(con, path: Path, params: dict) -> None:
+    for stmt in filter(str.strip, path.read_text(encoding="utf-8").split(";\n")):
+        con.execute(stmt, _bind(stmt, params))
+
+
+def _evidence_frame(con, cfg: Config, code: str, params: dict) -> pd.DataFrame:
+    py = HERE / f"{code}.py"
+    if py.exists():
+        mod = importlib.import_module(f"pipeline.signals.{code}")
+        return mod.evidence(con, cfg, params)
+    sql = (HERE / f"{code}.sql").read_text(encoding="utf-8").rstrip().rstrip(";")
+    return con.execute(sql, _bind(sql, params)).df()
+
+
 def compute_evidence(con, cfg: Config, run_id: int, as_of: dt.date) -> dict[str, int]:
     """Write this run's evidence rows; return the number of premises each signal fired on."""
     con.execute(EVIDENCE_DDL)
     con.execute("DELETE FROM evidence WHERE run_id = ?", [run_id])
-    daily_sql = (HERE / "daily.sql").read_text(encoding="utf-8")
-    for stmt in filter(str.strip, daily_sql.split(";")):
-        con.execute(stmt, _bind(stmt, {"as_of": as_of}))
+    tou = cfg.campaign.get("time_of_use", {})
+    _run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of,
+                                              "baseline_days": int(cfg.scoring.get("windows", {}).get("baseline_days", 84))})
     fired: dict[str, int] = {}
-    for code in FAMILY:
-        if code not in cfg.scoring["signals"]:
-            continue
-        sql = (HERE / f"{code}.sql").read_text(encoding="utf-8").rstrip().rstrip(";")
-        params = _bind(sql, _params(cfg, code, as_of))
-        params.update(run_id=run_id, code=code, family=FAMILY[code])
-        con.execute(
-            f"""INSERT INTO evidence
-                SELECT $run_id, premises_id, $code, $family, strength,
-                       CAST(value AS VARCHAR), CAST(baseline AS VARCHAR), sentence
-                FROM ({sql})""",
-            params,
-        )
-        fired[code] = con.execute(
-            "SELECT count(*) FROM evidence WHERE run_id = ? AND signal = ?", [run_id, code]
-        ).fetchone()[0]
+    for code, spec in cfg.scoring["signals"].items():
+        params = signal_params(cfg, code, as_of)
+        params["night_hours"] = [list(x) for x in tou.get("night_hours", [[22, 24], [0, 6]])]
+        df = _evidence_frame(con, cfg, code, params)
+        df = df[COLUMNS].copy() if len(df) else pd.DataFrame(columns=COLUMNS)
+        df["value"] = df["value"].astype("string")
+        df["baseline"] = df["baseline"].astype("string")
+        df["strength"] = df["strength"].astype(float).clip(0, 1)
+        df = df[df["sentence"].notna() & df["premises_id"].notna()]
+        con.register("_ev", df)
+        con.execute("INSERT INTO evidence SELECT ?, premises_id, ?, ?, strength, value, baseline, sentence FROM _ev",
+                    [run_id, code, spec["family"]])
+        con.unregister("_ev")
+        fired[code] = int(df["premises_id"].nunique())
         log.info("signal %-34s fired on %6d premises", code, fired[code])
     return fired

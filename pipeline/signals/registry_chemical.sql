@@ -3,7 +3,7 @@
 -- is a non-hazardous trade and is ignored, item and bracket together.
 WITH reg AS (
     SELECT m.premises_id, r.name, r.industry_code,
-           regexp_replace(coalesce(r.scope, ''), '[^，,；;、。]*[(（][^)）]*(' || $exclusion_re || ')[^)）]*[)）]', '', 'g') AS scope_claim
+           regexp_replace(coalesce(r.scope, ''), '[^，,；;、。]*[(（][^)）]*(' || $exclusion_words_re || ')[^)）]*[)）]', '', 'g') AS scope_claim
     FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
 ),
 hits AS (
