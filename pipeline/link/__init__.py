@@ -45,8 +45,9 @@ HERE = Path(__file__).parent
 # comparison → number of levels (0 … L−1; −1 means no information)
 LEVELS = {"g_uscc": 2, "g_person": 2, "g_address": 5, "g_geo": 4, "g_name": 5}
 COMPARISONS = list(LEVELS)
-# scales on which a higher level can only mean more agreement (distance, name similarity)
-MONOTONE = ("g_geo", "g_name")
+# scales on which a higher level can only mean more agreement (distance, name similarity,
+# address: different community < other road < neighbouring number < same number)
+MONOTONE = ("g_geo", "g_name", "g_address")
 _ANCHOR = {"registry": 1, "licenses": 2, "power_accounts": 3, "sites": 4, "waybills": 5, "tips": 6}
 
 IDS_DDL = """
@@ -139,6 +140,11 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
     keep = accepted.copy()
     for i in np.flatnonzero(addr_only.to_numpy()):
         l, r = int(pairs.rid_l.iat[i]), int(pairs.rid_r.iat[i])
+        if src[l] == "power_accounts" and src[r] == "power_accounts":
+            # two meters at one street number under different names are two households or
+            # tenants (a building, a row of rented rooms), not one premises
+            keep.iat[i] = False
+            continue
         el, er = int(ent.iat[l]), int(ent.iat[r])
         if el < 0 and er < 0:
             continue                          # neither side is a registered business

@@ -31,16 +31,22 @@ def block_on_sql(key_expr: str, where: str = "true") -> str:
 
 
 def block_on_grid_sql(cell_m: float) -> str:
-    """Pairs of records with coordinates in the same or a neighbouring grid cell."""
+    """Pairs of records with coordinates in the same or a neighbouring grid cell. Cells
+    denser than MAX_BLOCK (a city's meters, not a subdistrict's) only pair their sites, whose
+    address is often just "后山废弃养殖场"; the address rules meet the rest."""
     deg = cell_m / 111_000.0
     return f"""
         WITH g AS (
-            SELECT rid, floor(lon / {deg})::BIGINT AS gx, floor(lat / {deg})::BIGINT AS gy
+            SELECT rid, source = 'sites' AS is_site,
+                   floor(lon / {deg})::BIGINT AS gx, floor(lat / {deg})::BIGINT AS gy
             FROM int_link_parsed WHERE lon IS NOT NULL AND lat IS NOT NULL
-        )
-        SELECT a.rid AS rid_l, b.rid AS rid_r
+        ),
+        dense AS (SELECT gx, gy FROM g GROUP BY gx, gy HAVING count(*) > {MAX_BLOCK} // 9)
+        SELECT least(a.rid, b.rid) AS rid_l, greatest(a.rid, b.rid) AS rid_r
         FROM g a JOIN g b ON b.gx BETWEEN a.gx - 1 AND a.gx + 1 AND b.gy BETWEEN a.gy - 1 AND a.gy + 1
                           AND a.rid < b.rid
+        WHERE a.is_site OR b.is_site
+           OR ((a.gx, a.gy) NOT IN (SELECT (gx, gy) FROM dense) AND (b.gx, b.gy) NOT IN (SELECT (gx, gy) FROM dense))
     """
 
 
@@ -73,15 +79,17 @@ def comparisons_sql(geo_levels: list[float]) -> str:
              WHEN l.uscc = r.uscc THEN 1 ELSE 0 END AS g_uscc,
         CASE WHEN l.person_key IS NULL OR r.person_key IS NULL THEN -1
              WHEN l.person_key = r.person_key THEN 1 ELSE 0 END AS g_person,
+        -- an ordered scale: other community < other road < neighbouring number < same number;
+        -- a side without road and number tells nothing (−1) unless the whole text agrees
         CASE WHEN l.community IS NULL OR r.community IS NULL THEN
                   CASE WHEN l.road IS NOT NULL AND l.road = r.road AND l.number = r.number THEN 3 ELSE -1 END
              WHEN l.community <> r.community THEN 0
              WHEN l.road = r.road AND l.number = r.number THEN 4
              WHEN l.road IS NULL AND r.road IS NULL AND l.addr_rest = r.addr_rest AND length(l.addr_rest) >= 4 THEN 4
-             WHEN l.road = r.road AND l.number IS NOT NULL AND r.number IS NOT NULL
+             WHEN l.road IS NULL OR r.road IS NULL OR l.number IS NULL OR r.number IS NULL THEN -1
+             WHEN l.road = r.road
                   AND abs(try_cast(l.number AS INTEGER) - try_cast(r.number AS INTEGER)) <= 4 THEN 2
-             WHEN l.road IS NULL OR r.road IS NULL OR l.number IS NULL OR r.number IS NULL THEN 1
-             ELSE 0 END AS g_address,
+             ELSE 1 END AS g_address,
         CASE WHEN l.lon IS NULL OR r.lon IS NULL THEN -1
              WHEN haversine_m(l.lon, l.lat, r.lon, r.lat) <= {g1} THEN 3
              WHEN haversine_m(l.lon, l.lat, r.lon, r.lat) <= {g2} THEN 2
