@@ -96,12 +96,15 @@ def cmd_simulate(a) -> int:
 def cmd_evaluate(a) -> int:
     import duckdb
 
-    from pipeline.evaluate import link_metrics, print_link_metrics, ranking_hits
+    from pipeline.evaluate import (link_metrics, print_link_metrics, print_signal_metrics, ranking_hits,
+                                   signal_metrics)
 
     if not a.db.exists():
         raise UserError(f"数据库 {a.db} 不存在：请先运行 screen")
     con = duckdb.connect(str(a.db), read_only=True)
     print_link_metrics(link_metrics(con, a.truth))
+    print()
+    print_signal_metrics(signal_metrics(con, a.truth))
     ranking = a.ranking
     if ranking is None:
         out_dir = con.execute("SELECT out_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()[0]

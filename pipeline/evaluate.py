@@ -145,3 +145,53 @@ def ranking_hits(con, truth_dir: Path, ranking_csv: Path, ks=(10, 20, 50, 100)) 
         out[f"found@{k}"] = int(found)
         out[f"recall@{k}"] = found / n_planted if n_planted else float("nan")
     return out
+
+
+def signal_metrics(con, truth_dir: Path, run_id: int | None = None) -> pd.DataFrame:
+    """Per signal: share of planted places it fired on (recall), share of legal look-alikes
+    and of ordinary places it fired on (false-positive rates). A place counts as fired on
+    when the signal fired on any premises whose records mostly belong to it."""
+    load_truth_members(con, truth_dir)
+    places = pd.read_csv(Path(truth_dir) / "places.csv", dtype=str)
+    con.register("_places", places)
+    if run_id is None:
+        run_id = con.execute("SELECT max(run_id) FROM evidence").fetchone()[0]
+    df = con.execute("""
+        WITH votes AS (
+            SELECT p.premises_id, t.place_id, count(*) AS n
+            FROM premises_members p JOIN truth_members t USING (source, source_key) GROUP BY ALL
+        ),
+        best AS (SELECT premises_id, arg_max(place_id, n) AS place_id FROM votes GROUP BY premises_id),
+        fired AS (
+            SELECT DISTINCT e.signal, b.place_id FROM evidence e JOIN best b USING (premises_id)
+            WHERE e.run_id = ?
+        ),
+        totals AS (SELECT role, count(*) AS n FROM _places GROUP BY role)
+        SELECT f.signal, pl.role, count(DISTINCT f.place_id) AS fired, any_value(t.n) AS places
+        FROM fired f JOIN _places pl USING (place_id) JOIN totals t USING (role)
+        GROUP BY ALL
+    """, [run_id]).df()
+    con.unregister("_places")
+    if df.empty:
+        return pd.DataFrame(columns=["signal", "recall_planted", "fpr_lookalike", "fpr_normal"])
+    df["rate"] = df["fired"] / df["places"]
+    wide = df.pivot_table(index="signal", columns="role", values="rate", fill_value=0.0)
+    counts = df.pivot_table(index="signal", columns="role", values="fired", fill_value=0)
+    out = pd.DataFrame({
+        "signal": wide.index,
+        "planted_fired": counts.get("planted", 0),
+        "recall_planted": wide.get("planted", 0.0),
+        "lookalike_fired": counts.get("lookalike", 0),
+        "fpr_lookalike": wide.get("lookalike", 0.0),
+        "normal_fired": counts.get("normal", 0),
+        "fpr_normal": wide.get("normal", 0.0),
+    }).reset_index(drop=True)
+    return out.sort_values("signal").reset_index(drop=True)
+
+
+def print_signal_metrics(m: pd.DataFrame) -> None:
+    print("各信号：命中的埋设场所比例（recall）与合法相似场所/普通场所的误报率")
+    print(f"{'signal':34} {'planted':>8} {'recall':>7} {'lookalk':>8} {'FPR-la':>7} {'normal':>7} {'FPR-n':>7}")
+    for r in m.itertuples():
+        print(f"{r.signal:34} {int(r.planted_fired):8d} {r.recall_planted:7.3f} {int(r.lookalike_fired):8d} "
+              f"{r.fpr_lookalike:7.3f} {int(r.normal_fired):7d} {r.fpr_normal:7.4f}")
