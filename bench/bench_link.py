@@ -134,7 +134,8 @@ def splink_records_sql(max_block: int, grid_m: float) -> str:
 
     core_name is null for personal names, as in our comparisons; the k_* blocking keys are
     ours (pipeline/link/pairs.py) with keys shared by more than max_block records nulled, as
-    our blocking skips such blocks; gx/gy is our grid of grid_m cells."""
+    our blocking skips such blocks; gx/gy is our grid of grid_m cells, grid_dense marks cells
+    holding more than max_block // 9 points, which pair only sites (as ours)."""
     deg = grid_m / 111_000.0
     keys = {
         "k_uscc": ("uscc", "true"),
@@ -153,10 +154,13 @@ def splink_records_sql(max_block: int, grid_m: float) -> str:
         WITH r AS (
             SELECT *, CASE WHEN NOT is_person THEN core END AS core_name,
                    floor(lon / {deg})::BIGINT AS gx, floor(lat / {deg})::BIGINT AS gy,
+                   source = 'sites' AS is_site,
                    {raw}
             FROM bench_records
         )
-        SELECT * EXCLUDE ({', '.join(keys)}), {capped} FROM r
+        SELECT * EXCLUDE ({', '.join(keys)}), {capped},
+               count(*) OVER (PARTITION BY gx, gy) > {max_block // 9} AS grid_dense
+        FROM r
     """
 
 
@@ -198,7 +202,8 @@ def splink_settings(geo_m: list[float], name_sim: list[float]):
             cll.ElseLevel(),
         ],
     )
-    grid = [f"l.gx = r.gx + {d} AND l.gy BETWEEN r.gy - 1 AND r.gy + 1" for d in (-1, 0, 1)]
+    grid = [f"l.gx = r.gx + {d} AND l.gy BETWEEN r.gy - 1 AND r.gy + 1 "
+            "AND (l.is_site OR r.is_site OR NOT (l.grid_dense OR r.grid_dense))" for d in (-1, 0, 1)]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="rid",
