@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup screen demo test bench bench-city clean-demo clean
+.PHONY: help setup screen demo test bench bench-env bench-link bench-link-scale clean-demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,11 +28,27 @@ demo: $(STAMP) ## regenerate the demo subdistrict from scratch and screen it
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest
 
-bench: $(STAMP) ## benchmarks (not in CI): ingest of a city-scale world; prints figures
+bench: $(STAMP) ## benchmarks (not in CI): ingest and link of a city-scale world; prints figures
 	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_link_scale.py --truth
+
+VENV_BENCH  ?= .venv-bench
+PY_BENCH    := $(VENV_BENCH)/bin/python
+BENCH_STAMP := $(VENV_BENCH)/.installed
+
+$(BENCH_STAMP): pyproject.toml
+	@test -x $(PY_BENCH) || python3 -m venv $(VENV_BENCH)
+	$(PY_BENCH) -m pip install -q --upgrade pip
+	$(PY_BENCH) -m pip install -q -e . 'splink==5.*' 'trackintel==1.4.*'
+	@touch $(BENCH_STAMP)
+
+bench-env: $(BENCH_STAMP) ## create .venv-bench: the project + splink 5 + trackintel 1.4 (bench only, never a dependency)
+
+bench-link: $(BENCH_STAMP) ## benchmark (not in CI): our linker vs Splink 5 on a simulated world
+	$(PY_BENCH) bench/bench_link.py
 
 clean-demo: ## delete the demo world, its warehouse and its lists
 	rm -rf data/demo
 
-clean: clean-demo ## delete the demo world and the virtual environment
-	rm -rf $(VENV)
+clean: clean-demo ## delete the demo world and the virtual environments
+	rm -rf $(VENV) $(VENV_BENCH)
