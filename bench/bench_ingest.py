@@ -4,14 +4,17 @@
 
 The world is simulated once into data/bench/city-<seed>/ and reused. Each source is
 ingested in a fresh child process into a fresh warehouse, so the peak memory reported is
-that of the ingest alone (ru_maxrss of the child).
+that of the ingest alone (ru_maxrss of the child). The child runs with
+CHEMSIEVE_MEMORY_LIMIT (--memory-limit, default 3GB), as a small analyst machine would.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -42,6 +45,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--world", type=Path, default=None)
     ap.add_argument("--sources", nargs="*", default=None)
+    ap.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit of the ingest ('' = DuckDB default)")
     a = ap.parse_args()
     world = a.world or ROOT / "data" / "bench" / f"city-{a.seed}"
     if not (world / "inbox").exists():
@@ -60,13 +64,16 @@ def main() -> None:
         db = world / f"bench_{source}.duckdb"
         for p in (db, Path(str(db) + ".wal")):
             p.unlink(missing_ok=True)
+        env = dict(os.environ, CHEMSIEVE_MEMORY_LIMIT=a.memory_limit)
         out = subprocess.run([sys.executable, "-c", CHILD, source, str(db), *map(str, files)],
-                             cwd=ROOT, check=True, capture_output=True, text=True)
+                             cwd=ROOT, check=True, capture_output=True, text=True, env=env)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         mb = sum(f.stat().st_size for f in files) / 2**20
         print(f"{source:16} {len(files):5d} {mb:8.0f} {r['rows_read']:12,d} {r['rows_rejected']:9,d} "
               f"{r['seconds']:8.1f} {r['rows_read'] / r['seconds']:12,.0f} {r['peak_mb']:8.0f}")
-        db.unlink(missing_ok=True)
+        for p in (db, Path(str(db) + ".wal")):
+            p.unlink(missing_ok=True)
+        shutil.rmtree(Path(str(db) + ".tmp"), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,21 @@ Entry points (the contract other stages call):
   load_source_configs(config_dir) / validate_source_configs(config_dir)
   SOURCES  — the sources in load order
 Each file is one transaction: a refused file leaves the database as it was.
+
+Memory: DuckDB's own default limit is 80 % of the machine's RAM. On a small machine, or
+next to other work, set CHEMSIEVE_MEMORY_LIMIT (e.g. "3GB") or pass memory_limit=; the
+limit holds while ingest_files runs (DuckDB spills to disk beyond it) and the
+connection's previous limit is restored afterwards.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 from pipeline.errors import UserError
 from pipeline.ingest.config import SOURCES, SourceConfig, load_source_configs, validate_source_configs
@@ -20,6 +29,7 @@ from pipeline.ingest.engine import FileVerdict, ensure_schema, load_file
 log = logging.getLogger(__name__)
 
 INBOX_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
+MEMORY_LIMIT_ENV = "CHEMSIEVE_MEMORY_LIMIT"
 
 __all__ = [
     "SOURCES", "FileVerdict", "SourceConfig", "ingest_files", "ingest_inbox",
@@ -27,8 +37,27 @@ __all__ = [
 ]
 
 
+@contextmanager
+def _memory_limit(con, limit: str | None = None):
+    """DuckDB memory_limit = `limit` (default: $CHEMSIEVE_MEMORY_LIMIT) inside the block."""
+    limit = limit or os.environ.get(MEMORY_LIMIT_ENV) or None
+    if not limit:
+        yield
+        return
+    old = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    try:
+        con.execute(f"SET memory_limit = '{str(limit).replace(chr(39), '')}'")
+    except duckdb.Error:
+        raise UserError(f"内存上限 {limit} 无法识别（{MEMORY_LIMIT_ENV}，应写成如 3GB、512MB）") from None
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{old}'")
+
+
 def ingest_files(con, source: str, files: list[Path], config_dir: Path = Path("configs"),
-                 archive_dir: Path | None = Path("data/archive")) -> list[FileVerdict]:
+                 archive_dir: Path | None = Path("data/archive"),
+                 memory_limit: str | None = None) -> list[FileVerdict]:
     """Load files of one source, one transaction per file; verdicts in the given order."""
     from pipeline.ingest.sources import RULES
 
@@ -36,7 +65,8 @@ def ingest_files(con, source: str, files: list[Path], config_dir: Path = Path("c
         raise UserError(f"未知的数据源 {source}（可用：{'、'.join(SOURCES)}）")
     cfg = load_source_configs(config_dir)[source]
     ensure_schema(con)
-    return [load_file(con, cfg, RULES[source], Path(f), archive_dir) for f in files]
+    with _memory_limit(con, memory_limit):
+        return [load_file(con, cfg, RULES[source], Path(f), archive_dir) for f in files]
 
 
 def ingest_inbox(con, inbox: Path, config_dir: Path = Path("configs"),

@@ -2,12 +2,19 @@
 
 Everything row-level is set-based SQL over the whole raw table:
 
-  stage 1  typed value v_<f> and "cell not blank" p_<f> for every configured field
+  fast     each field's cheap exact test (a plain number, an ISO date, an all-digit
+           account …) → rows on which every test passes are clean by construction and go
+           straight into stg_* (INSERT … SELECT, nothing materialised)
+  stage 1  for the other rows only: typed value v_<f> and "cell not blank" p_<f>
   stage 2  first failing check e_<f>, validated value x_<f>, row-rejecting flag b_<f>
   stage 3  stg projection o_<col>, row checks, _skip (合计/blank) and _rej flags
-           → materialised once as TEMP `_ing_clean`
-  then     rejects ← UNION ALL of the failing checks; stg ← the good rows;
-           older rows with the same natural key deleted first (rows_replaced).
+           → materialised as TEMP `_ing_clean` (small: the rows that failed a fast test)
+  then     rejects ← UNION ALL of the failing checks; stg ← the good rows; duplicate keys
+           inside the file found with a hash aggregate over the batch's stg rows; older
+           rows with the same natural key deleted (rows_replaced).
+
+A fast test is exact: when it passes, the full cleaning (stages 1–3) would give the same
+value and raise no check. A clean machine export therefore never reaches the slow branches.
 
 Severity: a check on a field listed in the source's `reject_fields` (or `not_empty`)
 rejects the row; on other fields the value is set NULL and a 'warning' row is written
@@ -21,20 +28,22 @@ Duplicate keys inside one file: the last row wins; each earlier row is rejected 
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from pipeline.db import transaction
 from pipeline.errors import FileRefused
 from pipeline.ingest import clean_sql as C
 from pipeline.ingest.config import FieldSpec, SourceConfig
-from pipeline.ingest.reader import RAW, RawTable, read_table
+from pipeline.ingest.reader import RAW, RawTable, read_table, scan_file
 from pipeline.ingest.rules import RowCheck, SourceRules
 
 log = logging.getLogger(__name__)
@@ -42,6 +51,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 CLEAN = "_ing_clean"
 DUP = "_ing_dup"
+SLOW = "_ing_slow"
 
 _SQL_TYPES = {"number": "DOUBLE", "lon": "DOUBLE", "lat": "DOUBLE", "date": "DATE",
               "month": "DATE", "timestamp": "TIMESTAMP"}
@@ -76,11 +86,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return scan_file(path).sha256
 
 
 # ---------------------------------------------------------------- SQL building
@@ -145,22 +151,55 @@ def _field_sql(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, 
     return val, presence, checks
 
 
+def _fast_field(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, str, str] | None:
+    """(value, presence, ok) of the field's fast test, or None when it has none.
+
+    `ok` (SQL over v_<f> / p_<f>) is exact: where it holds, _field_sql's value equals
+    `value`, its presence equals `presence` and none of its checks fires."""
+    if raw is None or f.private:
+        return None
+    t = f.type
+    v, p = f"v_{f.name}", f"p_{f.name}"
+    blank_ok = "" if f.name in rules.not_empty else f"NOT {p} OR "
+    presence = f"({raw} IS NOT NULL)"
+    if t == "number":
+        nonneg = f" AND NOT {v} < 0" if f.name in rules.nonneg else ""
+        return f"TRY_CAST({raw} AS DOUBLE)", presence, f"({blank_ok}({v} IS NOT NULL{nonneg}))"
+    if t in ("lon", "lat"):
+        lo, hi = C.LON_RANGE if t == "lon" else C.LAT_RANGE
+        return f"TRY_CAST({raw} AS DOUBLE)", presence, f"({blank_ok}{C.in_range_sql(v, lo, hi)})"
+    if t in ("date", "timestamp"):
+        # a cast that succeeds on the untrimmed cell gives what the trimmed cast gives
+        typ = "DATE" if t == "date" else "TIMESTAMP"
+        return f"TRY_CAST({raw} AS {typ})", presence, f"({blank_ok}{C.plausible_date_sql(v)})"
+    if t == "account":
+        lo, hi = f.length or (5, 20)
+        return raw, presence, f"({blank_ok}{C.account_ok_sql(v, lo, hi)})"
+    if t == "plate":
+        return raw, presence, f"({blank_ok}{C.plate_ok_sql(v)})"
+    return None
+
+
 @dataclass
 class _Plan:
-    sql: str                                 # CTAS of the lean `_ing_clean` (all rows)
+    sql: str                                 # CTAS of the lean `_ing_clean` (slow rows)
     detail_sql: str                          # CTAS of `_ing_errs` (rows with a problem only)
     checks: dict[str, list[_Check]]
     row_checks: list[tuple[str, RowCheck]]   # (resolved field, check)
     out_cols: list[str]
     private_cols: list[str]
+    fast_insert: str | None = None           # INSERT of the rows that pass every fast test
+    slow_sql: str | None = None              # CTAS of `_ing_slow`: _ord of the other rows
 
 
 ERRS = "_ing_errs"
 
 
-def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable) -> _Plan:
-    """The cleaning query, twice: lean over all rows (values + flags, materialised once)
-    and detailed (reasons + raw values) over only the rows flagged `_err`."""
+def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable, fast: bool = True) -> _Plan:
+    """The cleaning query three ways: fast (INSERT of the rows that pass every field's fast
+    test), lean over the other rows (values + flags, materialised) and detailed (reasons +
+    raw values) over only the rows flagged `_err`. Sources with a private table (tips) and
+    `fast=False` take the lean query over all rows."""
     mapped = set(raw.mapping)
     fields = list(cfg.fields.values())
     cols = rules.stg_columns(mapped)
@@ -220,11 +259,54 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable) -> _Pl
             f"SELECT _ord, _row, {skip} AS _skip, (NOT {skip} AND ({any_bad})) AS _rej, "
             f"(NOT {skip} AND ({any_err})) AS _err, {', '.join(s3)} FROM ({stage2}) s2"
         )
+        return gcj(q)
+
+    def gcj(q: str) -> str:
         if rules.coords and cfg.datum == "GCJ-02":
-            q = C.gcj_to_wgs_sql(q, "o_" + rules.coords[0], "o_" + rules.coords[1])
+            return C.gcj_to_wgs_sql(q, "o_" + rules.coords[0], "o_" + rules.coords[1])
         return q
 
-    lean = stage(f"(SELECT rowid AS _rid, * FROM {RAW}) r", detail=False)
+    fast_insert = slow_sql = None
+    fast = fast and not rules.private_table
+    if fast:
+        fv, fok, fast_cols = [], [], set()
+        for f in fields:
+            rawcol = raw.col(f.name)
+            ff = _fast_field(f, C.ident(rawcol) if rawcol else None, rules)
+            if ff is None:           # no fast test: full value, ok when none of its checks fires
+                val, presence, _ = next(x for x in s1v if x[0] == f.name)[1:]
+                conds = [c.cond for c in checks[f.name]]
+                ok = f"NOT coalesce({' OR '.join(f'({c})' for c in conds)}, false)" if conds else "true"
+                fv.append((f.name, val, presence))
+            else:
+                val, presence, ok = ff
+                fv.append((f.name, val, presence))
+                fast_cols.add(rawcol)
+            fok.append(f"coalesce({ok}, false)")
+        # a cell that passed a fast test is a number, date, code or plate: never 合计
+        ftotal = " OR ".join(C.total_row_sql(C.ident(f"c{i}")) for i in range(len(raw.headers))
+                             if f"c{i}" not in fast_cols) or "false"
+        raws = [f"{r} AS r_{n}" for n, _, _, r in s1v if f"r_{n}" in referenced]
+        f1 = (f"SELECT _rid + 1 AS _ord, {row_expr} AS _row, coalesce({ftotal}, false) AS _total, "
+              + ", ".join([f"{v} AS v_{n}, {p} AS p_{n}" for n, v, p in fv] + raws)
+              + f" FROM (SELECT rowid AS _rid, * FROM {RAW}) r")
+        f2 = (f"SELECT _ord, _row, _total, "
+              + ", ".join([f"v_{n} AS x_{n}, p_{n}" for n, _, _ in fv] + [f"r_{n}" for n, _, _, _ in s1v
+                                                                         if f"r_{n}" in referenced])
+              + f", ({' AND '.join(fok) or 'true'}) AS _ok FROM ({f1}) f1")
+        rc_any = " OR ".join(f"({rc.condition})" for _, rc in rcs) or "false"
+        flag = f"(_ok AND NOT _total AND ({any_present}) AND NOT coalesce({rc_any}, true))"
+        o = [f"{expr} AS {C.ident('o_' + name)}" for name, expr in cols.items()]
+        f3 = f"SELECT _ord, _row, {flag} AS _fast, {', '.join(o)} FROM ({f2}) f2"
+        out = ", ".join(C.ident(c) for c in cols)
+        src = ", ".join(C.ident("o_" + c) for c in cols)
+        fast_insert = (f"INSERT INTO {rules.table} (batch_id, src_row, {out}) "
+                       f"SELECT $b, _row, {src} FROM ({gcj(f3)}) f WHERE _fast")
+        slow_sql = f"CREATE OR REPLACE TEMP TABLE {SLOW} AS SELECT _ord FROM ({f3}) f WHERE NOT _fast"
+        lean_src = f"(SELECT rowid AS _rid, * FROM {RAW} WHERE rowid IN (SELECT _ord - 1 FROM {SLOW})) r"
+    else:
+        lean_src = f"(SELECT rowid AS _rid, * FROM {RAW}) r"
+    lean = stage(lean_src, detail=False)
     detail = stage(
         f"(SELECT rowid AS _rid, * FROM {RAW} WHERE rowid IN (SELECT _ord - 1 FROM {CLEAN} WHERE _err)) r",
         detail=True,
@@ -233,6 +315,7 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable) -> _Pl
         sql=f"CREATE OR REPLACE TEMP TABLE {CLEAN} AS {lean}",
         detail_sql=f"CREATE OR REPLACE TEMP TABLE {ERRS} AS {detail}",
         checks=checks, row_checks=rcs, out_cols=list(cols), private_cols=list(rules.private_columns),
+        fast_insert=fast_insert, slow_sql=slow_sql,
     )
 
 
@@ -245,8 +328,22 @@ def _header_of(raw: RawTable, cfg: SourceConfig, fname: str) -> str:
 
 
 def _drop_temps(con) -> None:
-    for t in (RAW, CLEAN, DUP, ERRS):
+    for t in (RAW, CLEAN, DUP, ERRS, SLOW):
         con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+@contextmanager
+def _no_filter_pushdown(con):
+    """DuckDB would push `WHERE _fast` down into the scan, evaluating every cast twice."""
+    old = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0][0] or ""
+    if "filter_pushdown" in old:
+        yield
+        return
+    con.execute(f"SET disabled_optimizers = {C.lit(','.join(x for x in (old, 'filter_pushdown') if x))}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET disabled_optimizers = {C.lit(old)}")
 
 
 def load_file(
@@ -261,7 +358,8 @@ def load_file(
     t0 = time.monotonic()
     if not path.is_file():
         return _refused(name, cfg.source, "文件不存在")
-    sha = sha256_of(path)
+    scan = scan_file(path)
+    sha = scan.sha256
     prev = con.execute("SELECT batch_id, file_name FROM batches WHERE sha256 = ? ORDER BY batch_id LIMIT 1",
                        [sha]).fetchall()
     prev = prev[0] if prev else None
@@ -270,21 +368,14 @@ def load_file(
         log.info(msg)
         return FileVerdict(name, cfg.source, "unchanged", message=msg, batch_id=prev[0])
     try:
-        # Reading and cleaning only touch TEMP tables (outside the transaction: rowids of
-        # rows inserted in an open transaction are not ordinals, and nothing persistent
-        # changes before the writes below).
-        raw = read_table(con, path, cfg, name)
+        # Reading only touches TEMP tables (outside the transaction: rowids of rows
+        # inserted in an open transaction are not ordinals).
+        raw = read_table(con, path, cfg, name, scan)
         t1 = time.monotonic()
         plan = build_clean_sql(cfg, rules, raw)
-        con.execute(plan.sql)
-        t2 = time.monotonic()
-        con.execute(plan.detail_sql)
-        ndup = _mark_duplicates(con, rules)
-        t3 = time.monotonic()
         with transaction(con):
-            v = _write(con, cfg, rules, path, sha, archive_dir, t0, raw, plan, ndup)
-        log.debug("%s: read %.2fs, clean %.2fs, checks %.2fs, write %.2fs", name, t1 - t0, t2 - t1,
-                  t3 - t2, time.monotonic() - t3)
+            v = _write(con, cfg, rules, path, sha, archive_dir, t0, raw, plan)
+        log.debug("%s: read %.2fs, clean+write %.2fs", name, t1 - t0, time.monotonic() - t1)
     except FileRefused as exc:
         return _refused(name, cfg.source, exc.reason)
     finally:
@@ -299,93 +390,140 @@ def _refused(name: str, source: str, reason: str) -> FileVerdict:
     return FileVerdict(name, source, "refused", message=msg)
 
 
-def _mark_duplicates(con, rules: SourceRules) -> int:
-    """Rows superseded by a later row with the same natural key → TEMP `_ing_dup`."""
-    keys = ", ".join(C.ident("o_" + k) for k in rules.key)
-    ok = "NOT _skip AND NOT _rej"
-    ndup = con.execute(
-        f"SELECT count(*) FROM (SELECT {keys} FROM {CLEAN} WHERE {ok} GROUP BY ALL HAVING count(*) > 1)"
-    ).fetchall()[0][0]
+def _batch_keys(con, rules: SourceRules, batch_id: int) -> tuple[bool, list[tuple]]:
+    """(the batch may hold duplicate keys, [(min, max) per key column]).
+
+    Duplicates: the batch's key hashes sorted (numpy; 8 bytes a row, several times faster
+    than a DuckDB hash aggregate) — two equal neighbours mean a duplicate key or, rarely,
+    a hash collision, which the exact query in _mark_duplicates sorts out."""
+    keys = [C.ident(k) for k in rules.key]
+    h = con.execute(f"SELECT hash({', '.join(keys)}) AS h FROM {rules.table} WHERE batch_id = $b",
+                    {"b": batch_id}).fetchnumpy()["h"]
+    h = np.sort(np.asarray(h))
+    maybe_dup = bool(len(h) > 1 and np.any(h[1:] == h[:-1]))
+    del h
+    sel = ", ".join(f"min({k}), max({k})" for k in keys)
+    r = con.execute(f"SELECT {sel} FROM {rules.table} WHERE batch_id = $b", {"b": batch_id}).fetchall()[0]
+    return maybe_dup, [(r[2 * i], r[2 * i + 1]) for i in range(len(keys))]
+
+
+def _mark_duplicates(con, rules: SourceRules, batch_id: int) -> int:
+    """Rows of the batch superseded by a later row with the same natural key → TEMP
+    `_ing_dup` (_row, last_row, key_text); they are deleted from stg."""
+    stg = rules.table
+    keys = ", ".join(C.ident(k) for k in rules.key)
+    mine = f"FROM {stg} WHERE batch_id = $b"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {DUP} AS SELECT src_row AS _row, last_row, key_text FROM ("
+        f"SELECT src_row, max(src_row) OVER w AS last_row, concat_ws('|', {keys}) AS key_text {mine} "
+        f"AND hash({keys}) IN (SELECT h FROM (SELECT hash({keys}) AS h {mine}) GROUP BY h HAVING count(*) > 1) "
+        f"WINDOW w AS (PARTITION BY {keys})) WHERE src_row < last_row",
+        {"b": batch_id},
+    )
+    ndup = con.execute(f"SELECT count(*) FROM {DUP}").fetchall()[0][0]
     if ndup:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {DUP} AS SELECT _ord, _row, last_row, key_text FROM ("
-            f"SELECT _ord, _row, last_value(_row) OVER w AS last_row, max(_ord) OVER w AS last_ord, "
-            f"concat_ws('|', {keys}) AS key_text FROM {CLEAN} WHERE {ok} "
-            f"WINDOW w AS (PARTITION BY {keys} ORDER BY _ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
-            f") WHERE _ord < last_ord"
-        )
-        ndup = con.execute(f"SELECT count(*) FROM {DUP}").fetchall()[0][0]
+        con.execute(f"DELETE FROM {stg} WHERE batch_id = $b AND src_row IN (SELECT _row FROM {DUP})",
+                    {"b": batch_id})
     return ndup
 
 
 def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, archive_dir: Path | None,
-           t0: float, raw: RawTable, plan: _Plan, ndup: int) -> FileVerdict:
+           t0: float, raw: RawTable, plan: _Plan) -> FileVerdict:
     name = path.name
+    stg = rules.table
     batch_id = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
     base = {"b": batch_id, "s": cfg.source, "fn": name}
-    loaded_cond = "NOT _skip AND NOT _rej"
-    if ndup:
-        loaded_cond += f" AND _ord NOT IN (SELECT _ord FROM {DUP})"
+    t1 = time.monotonic()
 
-    # rejects: one UNION ALL branch per checked field / row check
-    parts, params = [], dict(base)
-    for fname, chk in plan.checks.items():
-        if not chk:
-            continue
-        params[f"h_{fname}"] = _header_of(raw, cfg, fname)
-        parts.append(
-            f"SELECT $b, $s, $fn, _row, $h_{fname}, r_{fname}, e_{fname}, "
-            f"CASE WHEN _rej THEN 'reject' ELSE 'warning' END FROM {ERRS} "
-            f"WHERE NOT _skip AND e_{fname} IS NOT NULL"
+    # 1. rows passing every fast test → stg directly
+    n_fast = 0
+    if plan.fast_insert:
+        with _no_filter_pushdown(con):
+            n_fast = con.execute(plan.fast_insert, {"b": batch_id}).fetchall()[0][0]
+    t2 = time.monotonic()
+
+    # 2. the other rows through the full cleaning
+    slow = not plan.fast_insert or n_fast < raw.rows
+    loaded = n_fast
+    skipped = rejected = 0
+    if slow:
+        if plan.slow_sql:
+            con.execute(plan.slow_sql)
+        con.execute(plan.sql)
+        con.execute(plan.detail_sql)
+        skipped, rejected = con.execute(
+            f"SELECT count(*) FILTER (_skip), count(*) FILTER (_rej) FROM {CLEAN}"
+        ).fetchall()[0]
+        out = ", ".join(C.ident(c) for c in plan.out_cols)
+        src = ", ".join(C.ident("o_" + c) for c in plan.out_cols)
+        loaded += con.execute(
+            f"INSERT INTO {stg} (batch_id, src_row, {out}) SELECT $b, _row, {src} FROM {CLEAN} "
+            f"WHERE NOT _skip AND NOT _rej", {"b": batch_id},
+        ).fetchall()[0][0]
+    t3 = time.monotonic()
+
+    # 3. duplicate keys inside the file: the last row wins
+    maybe_dup, ranges = _batch_keys(con, rules, batch_id) if loaded else (False, [])
+    ndup = _mark_duplicates(con, rules, batch_id) if maybe_dup else 0
+    loaded -= ndup
+    rejected += ndup
+    if slow and rules.private_table and plan.private_cols:
+        pk = ", ".join(C.ident(k) for k in rules.key)
+        pks = ", ".join(C.ident("o_" + k) for k in rules.key)
+        pc = ", ".join(C.ident(c) for c in plan.private_cols)
+        pcs = ", ".join(C.ident("q_" + c) for c in plan.private_cols)
+        anyp = " OR ".join(f"{C.ident('q_' + c)} IS NOT NULL" for c in plan.private_cols)
+        notdup = f" AND _row NOT IN (SELECT _row FROM {DUP})" if ndup else ""
+        con.execute(
+            f"INSERT INTO {rules.private_table} (batch_id, {pk}, {pc}) SELECT $b, {pks}, {pcs} "
+            f"FROM {CLEAN} WHERE NOT _skip AND NOT _rej AND ({anyp}){notdup}", {"b": batch_id},
         )
-    for i, (fld, _) in enumerate(plan.row_checks):
-        params[f"rh_{i}"] = _header_of(raw, cfg, fld)
-        parts.append(f"SELECT $b, $s, $fn, _row, $rh_{i}, rcr_{i}, rc_{i}, 'reject' FROM {ERRS} "
-                     f"WHERE NOT _skip AND rc_{i} IS NOT NULL")
+
+    # 4. rejects: one UNION ALL branch per checked field / row check, and the duplicates
+    parts, params = [], dict(base)
+    if slow:
+        for fname, chk in plan.checks.items():
+            if not chk:
+                continue
+            params[f"h_{fname}"] = _header_of(raw, cfg, fname)
+            parts.append(
+                f"SELECT $b, $s, $fn, _row, $h_{fname}, r_{fname}, e_{fname}, "
+                f"CASE WHEN _rej THEN 'reject' ELSE 'warning' END FROM {ERRS} "
+                f"WHERE NOT _skip AND e_{fname} IS NOT NULL"
+            )
+        for i, (fld, _) in enumerate(plan.row_checks):
+            params[f"rh_{i}"] = _header_of(raw, cfg, fld)
+            parts.append(f"SELECT $b, $s, $fn, _row, $rh_{i}, rcr_{i}, rc_{i}, 'reject' FROM {ERRS} "
+                         f"WHERE NOT _skip AND rc_{i} IS NOT NULL")
     if ndup:
         params["kh"] = "、".join(_header_of(raw, cfg, k) for k in rules.key if k in cfg.fields) or rules.key[0]
         parts.append(f"SELECT $b, $s, $fn, _row, $kh, key_text, "
                      f"printf('与第 %d 行关键字段重复，以第 %d 行为准', last_row, last_row), 'reject' FROM {DUP}")
     if parts:
         con.execute(f"INSERT INTO rejects {' UNION ALL '.join(parts)}", params)
-
-    stats = con.execute(
-        f"SELECT count(*) FILTER (_skip), count(*) FILTER (_rej) FROM {CLEAN}"
-    ).fetchall()[0]
-    skipped, rejected = stats[0], stats[1] + ndup
     warnings = con.execute("SELECT count(*) FROM rejects WHERE batch_id = ? AND severity = 'warning'",
-                           [batch_id]).fetchall()[0][0]
+                           [batch_id]).fetchall()[0][0] if slow else 0
 
-    # replace older rows with the same natural key, then insert
-    stg = rules.table
+    # 5. replace older rows with the same natural key (only where the key ranges overlap)
     replaced = 0
-    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {stg} LIMIT 1)").fetchall()[0][0]:
-        on = " AND ".join(f"t.{C.ident(k)} = n.{C.ident(k)}" for k in rules.key)
-        sel = ", ".join(f"{C.ident('o_' + k)} AS {C.ident(k)}" for k in rules.key)
-        replaced = con.execute(
-            f"DELETE FROM {stg} t USING (SELECT DISTINCT {sel} FROM {CLEAN} WHERE {loaded_cond}) n WHERE {on}"
-        ).fetchall()[0][0]
-        if rules.private_table:
-            con.execute(
-                f"DELETE FROM {rules.private_table} t USING (SELECT DISTINCT {sel} FROM {CLEAN} "
-                f"WHERE {loaded_cond}) n WHERE {on}"
-            )
-    out = ", ".join(C.ident(c) for c in plan.out_cols)
-    src = ", ".join(C.ident("o_" + c) for c in plan.out_cols)
-    loaded = con.execute(
-        f"INSERT INTO {stg} (batch_id, src_row, {out}) SELECT $b, _row, {src} FROM {CLEAN} WHERE {loaded_cond}",
-        {"b": batch_id},
-    ).fetchall()[0][0]
-    if rules.private_table and plan.private_cols:
-        pk = ", ".join(C.ident(k) for k in rules.key)
-        pks = ", ".join(C.ident("o_" + k) for k in rules.key)
-        pc = ", ".join(C.ident(c) for c in plan.private_cols)
-        pcs = ", ".join(C.ident("q_" + c) for c in plan.private_cols)
-        anyp = " OR ".join(f"{C.ident('q_' + c)} IS NOT NULL" for c in plan.private_cols)
-        con.execute(
-            f"INSERT INTO {rules.private_table} (batch_id, {pk}, {pc}) SELECT $b, {pks}, {pcs} "
-            f"FROM {CLEAN} WHERE {loaded_cond} AND ({anyp})", {"b": batch_id},
-        )
+    if loaded and all(lo is not None for lo, _ in ranges):
+        rng, rparams = [], {"b": batch_id}
+        for i, (k, (lo, hi)) in enumerate(zip(rules.key, ranges)):
+            rng.append(f"t.{C.ident(k)} BETWEEN $lo{i} AND $hi{i}")
+            rparams[f"lo{i}"], rparams[f"hi{i}"] = lo, hi
+        older = f"t.batch_id <> $b AND {' AND '.join(rng)}"
+        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {stg} t WHERE {older} LIMIT 1)",
+                       rparams).fetchall()[0][0]:
+            on = " AND ".join(f"t.{C.ident(k)} = n.{C.ident(k)}" for k in rules.key)
+            sel = ", ".join(C.ident(k) for k in rules.key)
+            mine = f"(SELECT DISTINCT {sel} FROM {stg} WHERE batch_id = $b) n"
+            replaced = con.execute(f"DELETE FROM {stg} t USING {mine} WHERE {older} AND {on}",
+                                   rparams).fetchall()[0][0]
+            if rules.private_table:
+                con.execute(f"DELETE FROM {rules.private_table} t USING {mine} WHERE t.batch_id <> $b AND {on}",
+                            {"b": batch_id})
+    log.debug("%s: fast %.2fs (%d rows), slow %.2fs, dup+rejects+replace %.2fs", name, t2 - t1, n_fast,
+              t3 - t2, time.monotonic() - t3)
 
     archived = None
     if archive_dir is not None:

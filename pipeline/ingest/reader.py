@@ -18,10 +18,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import logging
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,28 +191,43 @@ def _parse_head(text: str, delim: str, limit: int) -> list[tuple[list[str], int]
     return out
 
 
-def _scan_layout(path: Path, start: int) -> tuple[bool, bool]:
-    """(has blank lines, has quote characters) after byte offset `start`."""
-    blank = quote = False
-    tail = b""
-    with open(path, "rb") as fh:
-        fh.seek(start)
+@dataclass
+class FileScan:
+    """One pass over the file's bytes: its sha256 and its line count, so that the CSV
+    reader can tell without reading the file again whether every physical line after the
+    header is one record (then the Excel row is header_row + ordinal)."""
+
+    sha256: str
+    newlines: int            # number of b"\n"
+    ends_with_newline: bool
+
+
+SCAN_BLOCK = 8 << 20
+
+
+def scan_file(path: Path) -> FileScan:
+    """sha256 (hashed in a worker thread: hashlib releases the GIL) and newline count."""
+    h = hashlib.sha256()
+    newlines = 0
+    last = b""
+    with open(path, "rb", buffering=0) as fh, ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
         while True:
-            block = fh.read(CHUNK)
+            block = fh.read(SCAN_BLOCK)
             if not block:
                 break
-            buf = tail + block
-            if not blank and (b"\n\n" in buf or b"\n\r\n" in buf):
-                blank = True
-            if not quote and b'"' in block:
-                quote = True
-            if blank and quote:
-                break
-            tail = buf[-2:]
-    return blank, quote
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(h.update, block)
+            newlines += block.count(b"\n")
+            last = block[-1:]
+        if pending is not None:
+            pending.result()
+    return FileScan(h.hexdigest(), newlines, last == b"\n")
 
 
-def read_csv_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConfig, display: str) -> RawTable:
+def read_csv_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConfig, display: str,
+                   scan: FileScan | None = None) -> RawTable:
     encoding = detect_encoding(path)
     tmp: Path | None = None
     src = path
@@ -218,7 +235,7 @@ def read_csv_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConfig
         tmp = transcode(path, encoding)
         src = tmp
     try:
-        return _load_csv(con, src, cfg, display, encoding)
+        return _load_csv(con, src, cfg, display, encoding, scan if src == path else None)
     except _NotUtf8:
         # the sample was UTF-8 but a later part is not: read the whole file as GB18030
         tmp = transcode(path, "gb18030")
@@ -236,7 +253,8 @@ class _NotUtf8(Exception):
     pass
 
 
-def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str) -> RawTable:
+def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str,
+              scan: FileScan | None = None) -> RawTable:
     text = _head_text(src, "utf-8-sig", HEADER_SEARCH_ROWS)
     best = None
     for delim in DELIMITERS:
@@ -279,14 +297,12 @@ def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str) ->
     if encoding not in ("utf-8",):
         notes.append(f"编码 {encoding.upper()}")
     has_row = False
-    # byte offset of the data: re-measure through the head text (UTF-8 now)
-    offset = _line_offset(src, header_lines)
-    blank, quote = _scan_layout(src, offset)
-    multiline = False
-    if quote and n:
-        conds = " OR ".join(f"contains({_q(f'c{i}')}, chr(10))" for i in range(ncols))
-        multiline = bool(con.execute(f"SELECT count(*) FROM {RAW} WHERE {conds}").fetchall()[0][0])
-    if (blank or multiline) and n:
+    # Every physical line after the header is one record unless the file has blank lines
+    # (DuckDB skips them, Excel counts them) or quoted line breaks: then the line count
+    # and the record count differ, and a Python scan gives each record its Excel row.
+    scan = scan or scan_file(src)
+    lines = scan.newlines - header_lines + (0 if scan.ends_with_newline else 1)
+    if lines != n and n:
         rows = _excel_rows(src, delim, header_row, header_lines, n)
         if rows is None:
             notes.append("行号可能不准（文件含空行或单元格内换行，且无法逐行核对）")
@@ -305,19 +321,6 @@ def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str) ->
         kind="csv", encoding=encoding, sheet=None, header_row=header_row, headers=headers,
         mapping=mapping, rows=n, has_row_column=has_row, notes=notes,
     )
-
-
-def _line_offset(path: Path, lines: int) -> int:
-    """Byte offset just after the first `lines` physical lines."""
-    pos = 0
-    with open(path, "rb") as fh:
-        buf = fh.read(4 << 20)
-    for _ in range(lines):
-        j = buf.find(b"\n", pos)
-        if j < 0:
-            return len(buf)
-        pos = j + 1
-    return pos
 
 
 def _excel_rows(src: Path, delim: str, header_row: int, header_lines: int, n: int) -> list[int] | None:
@@ -413,10 +416,12 @@ def read_excel_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConf
     )
 
 
-def read_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConfig, display: str | None = None) -> RawTable:
-    """Load `path` into TEMP table `_ing_raw`; raise FileRefused when it is not a table."""
+def read_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConfig, display: str | None = None,
+               scan: FileScan | None = None) -> RawTable:
+    """Load `path` into TEMP table `_ing_raw`; raise FileRefused when it is not a table.
+    `scan` (of `path`, from scan_file) spares a second pass over a large CSV."""
     display = display or path.name
     kind = sniff_kind(path)
     if kind in ("xlsx", "xls"):
         return read_excel_table(con, path, cfg, display, kind)
-    return read_csv_table(con, path, cfg, display)
+    return read_csv_table(con, path, cfg, display, scan)
