@@ -1,0 +1,59 @@
+"""registry_chemical: the registration claims chemical production (or sale) without the
+hazardous-chemicals licence that would allow it.
+
+The scope is read as sentences (scope.py): an item excluded by "（不含危险化学品）" claims
+nothing; "生产/制造/加工" of a chemical is a strong claim, "销售/批发" a weak one; a chemical
+industry code (GB/T 4754 division 25–28, DESIGN §8) or 化工/化学 in the name counts as a
+claim to make. A production claim is covered by a 安全生产许可, a sale claim or a name by
+any licence. Whether the licence is still valid, and whether its scope covers what is
+received, is the licence signals' business (license_scope), not this one's.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.signals.scope import read_scope
+
+_SQL = """
+SELECT m.premises_id, r.name, r.industry_code, r.industry, r.scope,
+       (SELECT list(DISTINCT l.license_type) FROM premises_members ml
+          JOIN stg_licenses l ON ml.source = 'licenses' AND l.license_no = ml.source_key
+         WHERE ml.premises_id = m.premises_id) AS licences
+FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+WHERE coalesce(r.status, '存续') NOT IN ('注销', '迁出')
+"""
+
+
+def evidence(con, cfg, params) -> pd.DataFrame:
+    rows = con.execute(_SQL).df()
+    name_words = params.get("name_words", ["化工", "化学"])
+    prefixes = tuple(str(p) for p in params.get("industry_prefixes", ["25", "26", "27", "28"]))
+    readings = {s: read_scope(s) for s in rows["scope"].dropna().unique()}
+    out = []
+    for r in rows.itertuples(index=False):
+        rd = readings.get(r.scope) if isinstance(r.scope, str) else None
+        lic = set(r.licences) if isinstance(r.licences, (list, tuple)) or hasattr(r.licences, "__iter__") else set()
+        lic = {x for x in lic if isinstance(x, str)}
+        code = str(r.industry_code or "")
+        chem_code = code[:2] in prefixes
+        named = [w for w in name_words if w in (r.name or "")]
+        makes = rd.makes if rd else []
+        sells = rd.sells if rd else []
+        if (makes or chem_code) and "安全生产许可" not in lic or (named and not lic):
+            strength = 1.0 if (makes and chem_code) else 0.8 if (makes or chem_code) else 0.5
+            parts = []
+            if makes:
+                parts.append(f"经营范围写明生产/加工“{'、'.join(makes[:4])}”")
+            if chem_code:
+                parts.append(f"行业代码 {code}（{r.industry or '化工类'}）")
+            if named and not makes:
+                parts.append(f"名称含“{'、'.join(named)}”")
+            sentence = "，".join(parts) + ("，但无危险化学品安全生产许可" if (makes or chem_code) else "，但无任何危险化学品许可")
+            out.append((r.premises_id, strength, "、".join(makes or named or [code]), "无安全生产许可", sentence))
+        elif sells and not lic:
+            out.append((r.premises_id, params.get("sale_strength", 0.3), "、".join(sells[:4]), "无经营许可",
+                        f"经营范围含销售“{'、'.join(sells[:4])}”（未注明不含危险化学品），无危险化学品经营许可"))
+    df = pd.DataFrame(out, columns=["premises_id", "strength", "value", "baseline", "sentence"])
+    # one row per premises: the strongest claim
+    return df.sort_values(["premises_id", "strength"], ascending=[True, False]).drop_duplicates("premises_id")
