@@ -26,6 +26,7 @@ from pipeline.config import Config
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+LEXICON = HERE.parents[1] / "data" / "reference" / "chemicals.csv"
 
 FAMILIES = ("registry", "licenses", "power", "transport", "tips", "sites")
 COLUMNS = ["premises_id", "strength", "value", "baseline", "sentence"]
@@ -86,6 +87,10 @@ def compute_evidence(con, cfg: Config, run_id: int, as_of: dt.date) -> dict[str,
     tou = cfg.campaign.get("time_of_use", {})
     _run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of,
                                               "baseline_days": int(cfg.scoring.get("windows", {}).get("baseline_days", 84))})
+    lexicon = pd.read_csv(LEXICON, dtype=str, keep_default_na=False)
+    con.register("_lexicon", lexicon)
+    con.execute("CREATE OR REPLACE TEMP TABLE ref_chemicals AS SELECT * FROM _lexicon")
+    con.unregister("_lexicon")
     fired: dict[str, int] = {}
     for code, spec in cfg.scoring["signals"].items():
         params = signal_params(cfg, code, as_of)

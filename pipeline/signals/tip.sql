@@ -1,13 +1,34 @@
--- Tip-offs linked to the place. The excerpt masks long digit runs (phone numbers).
-WITH t AS (
-    SELECT m.premises_id, s.received_at, s.content
+-- Tip-offs about the place, weighted by recency and by what they describe (odours, tankers,
+-- night work, drums: how a chemical workshop gives itself away). A tip that names only an
+-- address shared by several premises counts, at reduced strength, for each of them.
+-- The excerpt masks long digit runs (phone numbers); reporter identity is never read here.
+WITH direct AS (
+    SELECT m.premises_id, s.tip_id, s.received_at, s.content, 1.0 AS share
     FROM premises_members m JOIN stg_tips s ON m.source = 'tips' AND s.tip_id = m.source_key
-    WHERE s.received_at IS NULL OR s.received_at::DATE <= $as_of
+),
+-- a tip that stayed its own premises, but at a place with other premises
+alone AS (
+    SELECT d.* FROM direct d JOIN premises p USING (premises_id) JOIN places pl USING (place_id)
+    WHERE pl.n_premises > 1
+      AND NOT EXISTS (SELECT 1 FROM premises_members m2 WHERE m2.premises_id = d.premises_id AND m2.source <> 'tips')
+),
+shared AS (
+    SELECT o.premises_id, a.tip_id, a.received_at, a.content, $shared_share AS share
+    FROM alone a JOIN premises p ON p.premises_id = a.premises_id
+    JOIN premises o ON o.place_id = p.place_id AND o.premises_id <> a.premises_id
+),
+t AS (
+    SELECT *,
+           share * pow(0.5, greatest(0, date_diff('day', coalesce(received_at::DATE, $as_of), $as_of)) / $half_life_days)
+             * CASE WHEN regexp_matches(coalesce(content, ''), $words_re) THEN 1.0 ELSE $plain_share END AS w
+    FROM (SELECT * FROM direct UNION ALL SELECT * FROM shared)
+    WHERE received_at IS NULL OR received_at::DATE <= $as_of
 )
 SELECT premises_id,
-       least(1.0, 0.5 + 0.5 * (count(*) - 1) / greatest($full_count - 1, 1)) AS strength,
-       count(*) AS value, 0 AS baseline,
-       format('群众举报 {} 次（最近 {}）：{}', count(*),
+       least(1.0, sum(w) / $full_weight) AS strength,
+       count(*) AS value, round(sum(w), 2) AS baseline,
+       format('群众举报 {} 次（最近 {}）{}：{}', count(*),
               coalesce(strftime(max(received_at), '%Y-%m-%d'), '日期不详'),
+              CASE WHEN max(share) < 1 THEN '，举报指向同一地址' ELSE '' END,
               coalesce(regexp_replace(left(arg_max(content, received_at), 40), '[0-9]{7,}', '***', 'g'), '（内容为空）')) AS sentence
-FROM t GROUP BY premises_id;
+FROM t GROUP BY premises_id
