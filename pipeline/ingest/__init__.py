@@ -52,7 +52,11 @@ def _memory_limit(con, limit: str | None = None):
     try:
         yield
     finally:
-        con.execute(f"SET memory_limit = '{old}'")
+        # current_setting is rounded: a limit that was DuckDB's default is RESET, not re-SET
+        fresh = duckdb.connect()
+        default = fresh.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        fresh.close()
+        con.execute("RESET memory_limit" if old == default else f"SET memory_limit = '{old}'")
 
 
 def ingest_files(con, source: str, files: list[Path], config_dir: Path = Path("configs"),
