@@ -137,31 +137,31 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
     # an entity "has its own meter" when a non-person account is identity-linked to it
     acct_named = (src == "power_accounts") & ~recs["is_person"].fillna(False).to_numpy()
     has_meter = set(ent[(ent >= 0).to_numpy() & acct_named].to_numpy())
+    # judge every address-only accepted pair at once
+    idx = np.flatnonzero(addr_only.to_numpy())
+    l = pairs["rid_l"].to_numpy()[idx]
+    r = pairs["rid_r"].to_numpy()[idx]
+    ent_a = ent.to_numpy()
+    el, er = ent_a[l], ent_a[r]
+    both_meters = (src[l] == "power_accounts") & (src[r] == "power_accounts")
+    e = np.where(el >= 0, el, er)                 # the entity side
+    x = np.where(el >= 0, r, l)                   # the other side
+    key_e = addr_key.to_numpy()[np.maximum(e, 0)]
+    n_here = pd.Series(key_e).map(entities_at).fillna(1).to_numpy()
+    person_meter = (src[x] == "power_accounts") & recs["is_person"].fillna(False).to_numpy()[x]
+    residential = recs["category"].to_numpy()[x] == "居民生活用电"
+    meter_of_e = np.isin(e, list(has_meter))
+    name_differs = pairs["g_name"].to_numpy()[idx] == 0
+    verdict = np.select(
+        [both_meters,                 # two meters at one number under different names: two households/tenants
+         (el < 0) & (er < 0),         # neither side is a registered business
+         (el >= 0) & (er >= 0),       # both tied to businesses: only the same one
+         person_meter,                # a person's meter: only if the business has none and it is not a dwelling
+         name_differs],               # a different business name at this address
+        [False, True, el == er, (n_here <= 1) & ~meter_of_e & ~residential, False],
+        default=n_here <= 1)
     keep = accepted.copy()
-    for i in np.flatnonzero(addr_only.to_numpy()):
-        l, r = int(pairs.rid_l.iat[i]), int(pairs.rid_r.iat[i])
-        if src[l] == "power_accounts" and src[r] == "power_accounts":
-            # two meters at one street number under different names are two households or
-            # tenants (a building, a row of rented rooms), not one premises
-            keep.iat[i] = False
-            continue
-        el, er = int(ent.iat[l]), int(ent.iat[r])
-        if el < 0 and er < 0:
-            continue                          # neither side is a registered business
-        if el >= 0 and er >= 0:
-            keep.iat[i] = el == er
-            continue
-        e, x = (el, r) if el >= 0 else (er, l)
-        n_here = entities_at.get(addr_key.iat[e], 1) if isinstance(addr_key.iat[e], str) else 1
-        if recs["source"].iat[x] == "power_accounts" and recs["is_person"].iat[x]:
-            # a residential meter in another person's name at a business address is a
-            # dwelling (landlord, workers), not the business's meter
-            residential = recs["category"].iat[x] == "居民生活用电"
-            keep.iat[i] = n_here <= 1 and e not in has_meter and not residential
-        elif pairs["g_name"].iat[i] == 0:
-            keep.iat[i] = False               # a different business name at this address
-        else:
-            keep.iat[i] = n_here <= 1
+    keep.iloc[idx] = verdict
     return keep
 
 

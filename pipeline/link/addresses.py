@@ -13,6 +13,7 @@ with the same name. Chinese numerals (一二三号, 三十五号) become digits.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -51,7 +52,7 @@ def numerals_to_digits(s: str) -> str:
 
 OTHER_TOWNS = ("安海镇", "安海", "东石镇", "磁灶镇", "陈埭镇", "池店镇", "内坑镇", "永和镇", "英林镇",
                "金井镇", "龙湖镇", "深沪镇", "西滨镇", "紫帽镇", "西园街道", "新塘街道", "罗山街道",
-               "梅岭街道", "青阳街道", "凤里街道", "灵源镇?")
+               "梅岭街道", "青阳街道", "凤里街道")
 _REGION = re.compile(r"^(中国)?(福建省?)?(泉州市?)?(晋江市?)?")
 _LINGYUAN = re.compile(r"^(灵源街道办事处|灵源街道|灵源办事处|灵源)")
 _QUALIFIER = re.compile(r"(旁边?|附近|对面|后面|后侧|前面|隔壁|东侧|西侧|南侧|北侧|往[东西南北]\d*米?|内)$")
@@ -88,28 +89,44 @@ def community_patterns(names: Iterable[str], aliases: dict[str, list[str]] | Non
     return sorted(set(pats), key=lambda x: -len(x[0]))
 
 
+_ROAD_START = re.compile(r"^(大道|路|街|巷)")
+_OTHER = re.compile("^(" + "|".join(sorted(OTHER_TOWNS, key=len, reverse=True)) + ")")
+
+
+@functools.lru_cache(maxsize=16)
+def _pattern_regex(patterns: tuple[tuple[str, str], ...]) -> tuple[re.Pattern, dict[str, str]]:
+    """One alternation of every spelling, longest first, so the first match is the longest."""
+    ordered = sorted(patterns, key=lambda x: -len(x[0]))
+    return re.compile("^(" + "|".join(re.escape(p) for p, _ in ordered) + ")"), dict(ordered)
+
+
 def parse_address(raw: str | None, patterns: list[tuple[str, str]]) -> AddressParts:
     s = numerals_to_digits(normalise_text(raw))
     rest = _REGION.sub("", s)
-    other = next((t for t in OTHER_TOWNS if rest.startswith(t)), None)
+    mo = _OTHER.match(rest)
+    other = mo.group(1) if mo else None
     if other:
         rest = rest[len(other):]
-    had_lingyuan = bool(_LINGYUAN.match(rest))
-    rest = _LINGYUAN.sub("", rest)
+    ml = _LINGYUAN.match(rest)
+    had_lingyuan = bool(ml)
+    if ml:
+        rest = rest[ml.end():]
     community = None
     if not other:
-        for pat, name in patterns:
+        rx, name_of = _pattern_regex(tuple(patterns))
+        mc = rx.match(rest)
+        if mc:
+            pat = mc.group(1)
+            name = name_of[pat]
+            tail = rest[len(pat):]
             # a bare community name only counts when it is not the start of a road name
             # (林口路 is a road in 林口, but the address still needs a community word)
-            if rest.startswith(pat):
-                tail = rest[len(pat):]
-                if pat == name and re.match(r"^(大道|路|街|巷)", tail):
-                    if had_lingyuan:
-                        community = name
-                    break
+            if pat == name and _ROAD_START.match(tail):
+                if had_lingyuan:
+                    community = name
+            else:
                 community = name
                 rest = tail
-                break
     qual = None
     m = _QUALIFIER.search(rest)
     if m:

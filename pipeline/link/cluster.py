@@ -66,27 +66,21 @@ def stable_ids(members: pd.DataFrame, previous: pd.DataFrame) -> pd.Series:
     """premises_id per cluster: the id most of its records had last run, else a new id
     from the cluster's anchor record. members: rid, cluster, source, source_key, anchor_rank.
     previous: source, source_key, premises_id (may be empty)."""
-    m = members.merge(previous, on=["source", "source_key"], how="left")
-    votes = (m.dropna(subset=["premises_id"])
-             .groupby(["cluster", "premises_id"]).size().reset_index(name="n")
-             .sort_values(["n", "premises_id"], ascending=[False, True]))
-    taken: set[str] = set()
-    chosen: dict[int, str] = {}
-    # bigger clusters choose first, so a split keeps the id on its larger part
-    sizes = members.groupby("cluster").size().sort_values(ascending=False)
-    by_cluster = {k: g["premises_id"].tolist() for k, g in votes.groupby("cluster", sort=False)}
-    for c in sizes.index:
-        for pid in by_cluster.get(c, []):
-            if pid not in taken:
-                chosen[c] = pid
-                taken.add(pid)
-                break
+    sizes = members.groupby("cluster").size().rename("size")
+    m = members.merge(previous, on=["source", "source_key"], how="inner")
+    votes = m.groupby(["cluster", "premises_id"]).size().rename("n").reset_index()
+    votes = votes.join(sizes, on="cluster")
+    # bigger clusters choose first, so a split keeps the id on its larger part; each old id
+    # goes to one cluster only
+    votes = votes.sort_values(["size", "cluster", "n", "premises_id"], ascending=[False, True, False, True])
+    votes = votes.drop_duplicates("premises_id").drop_duplicates("cluster")
+    chosen = dict(zip(votes["cluster"], votes["premises_id"]))
     anchors = (members.sort_values(["cluster", "anchor_rank", "source", "source_key"])
-               .drop_duplicates("cluster").set_index("cluster"))
-    for c in sizes.index:
-        if c in chosen:
-            continue
-        key = f"{anchors.at[c, 'source']}:{anchors.at[c, 'source_key']}"
+               .drop_duplicates("cluster"))
+    anchors = anchors[~anchors["cluster"].isin(chosen)]
+    taken = set(chosen.values())
+    keys = (anchors["source"] + ":" + anchors["source_key"]).tolist()
+    for c, key in zip(anchors["cluster"].tolist(), keys):
         pid = "P" + hashlib.sha256(key.encode()).hexdigest()[:10].upper()
         while pid in taken:   # practically never; keeps ids unique
             pid = "P" + hashlib.sha256((pid + key).encode()).hexdigest()[:10].upper()

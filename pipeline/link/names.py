@@ -57,6 +57,9 @@ TRADE_WORDS = tuple(sorted((
 COVER_WORDS = ("生物", "科技", "新材料", "化工")
 
 _BRACKET = re.compile(r"\(([^()]*)\)")
+# the longest trade word at the end (alternation in longest-first order; the lazy prefix
+# makes the match start as early as possible, i.e. the longest word wins)
+_TRADE_END = re.compile("(" + "|".join(map(re.escape, TRADE_WORDS)) + ")$")
 _SPACES = re.compile(r"\s+")
 
 
@@ -132,15 +135,12 @@ def parse_name(raw: str | None, place_words: tuple[str, ...] | list[str] = ()) -
             form, body = f + form, body[: -len(f)]
             break
     trades: list[str] = []
-    changed = True
-    while changed:
-        changed = False
-        for t in TRADE_WORDS:
-            if body.endswith(t) and len(body) > len(t):
-                trades.insert(0, t)
-                body = body[: -len(t)]
-                changed = True
-                break
+    while True:
+        mt = _TRADE_END.search(body)
+        if not mt or mt.start() == 0:
+            break
+        trades.insert(0, mt.group(1))
+        body = body[: mt.start()]
     for w in sorted(place_words, key=len, reverse=True):
         for form_w in (w + "社区", w + "村", w):
             if body.startswith(form_w) and len(body) - len(form_w) >= 2:
