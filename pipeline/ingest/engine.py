@@ -173,8 +173,10 @@ def _fast_field(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str,
         return f"TRY_CAST({raw} AS DOUBLE)", presence, f"({blank_ok}{C.in_range_sql(v, lo, hi)})"
     if t in ("date", "timestamp"):
         # a cast that succeeds on the untrimmed cell gives what the trimmed cast gives
+        # and a range comparison is what year() BETWEEN says, without extracting the year
         typ = "DATE" if t == "date" else "TIMESTAMP"
-        return f"TRY_CAST({raw} AS {typ})", presence, f"({blank_ok}{C.plausible_date_sql(v)})"
+        plausible = f"({v} >= {typ} '{C.YEAR_MIN}-01-01' AND {v} < {typ} '{C.YEAR_MAX + 1}-01-01')"
+        return f"TRY_CAST({raw} AS {typ})", presence, f"({blank_ok}{plausible})"
     if t == "account":
         lo, hi = f.length or (5, 20)
         return raw, presence, f"({blank_ok}{C.account_ok_sql(v, lo, hi)})"
