@@ -10,3 +10,12 @@ SELECT ap.premises_id, r.day,
 FROM stg_power_readings r JOIN sig_account_premises ap USING (account_no)
 WHERE r.period = 'day' AND r.day <= $as_of
 GROUP BY ALL;
+
+-- Time-of-use split per premises × day (peak and flat beside sig_daily's valley), for the
+-- power signals that look at the shape of the daily load.
+CREATE OR REPLACE TEMP TABLE sig_daily_tou AS
+SELECT ap.premises_id, r.day,
+       sum(r.kwh_peak) AS kwh_peak, sum(r.kwh_flat) AS kwh_flat
+FROM stg_power_readings r JOIN sig_account_premises ap USING (account_no)
+WHERE r.period = 'day' AND r.day <= $as_of
+GROUP BY ALL;

@@ -1,0 +1,121 @@
+"""power_night — 夜间用电 (seed 五(二)): the share of consumption in the valley (谷, night)
+hours, compared twice:
+
+- with the premises' 用电类别 peers: recent share at least `min_peer_z` robust standard
+  deviations (median/MAD) above the peers' median, and at least `min_share` absolute (most
+  of the energy at night), with at least `min_valley_kwh` a day drawn at night (more than a
+  home charging an electric car);
+- with its own past: the share over the comparable days before its change point (the same
+  split search as power_surge, run on the daily night share). A share that rose by at least
+  `min_jump` is a new night operation: full strength. A place that has always run at night
+  at the same scale (bakery, night-shift factory) is a look-alike: it fires only when its
+  night load is beyond what such trades show (`steady_min_share`), at `steady_factor` of the
+  strength. A steady share whose night kWh grew by power_surge's `min_ratio` is not steady.
+  A 用电类别 with fewer than `min_peers` premises is compared with the whole population.
+A new meter has no past of its own and is judged against its peers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.signals import power_common as pc
+
+
+def night_table(con, cfg, params) -> tuple[pd.DataFrame, pc.Matrix]:
+    s = {**pc.surge_settings(cfg)}
+    m = pc.Matrix(con, params["as_of"], int(s.get("search_days", 182)), float(s.get("holiday_ratio", 0.5)))
+    P, D = m.K.shape
+    if P == 0:
+        return pd.DataFrame(), m
+    rd, bd = params["recent_days"], params["baseline_days"]
+    min_base = int(s.get("min_baseline_days", 14))
+    cols = np.arange(D)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(m.K > 0, m.V / m.K, np.nan)
+    obs = m.obs & ~np.isnan(share)
+    j, _ = pc.best_split(np.nan_to_num(share), obs, min_base, int(s.get("min_segment_days", 7)))
+    recent_start = max(0, D - rd)
+    rmask = obs & (cols[None, :] >= recent_start)
+    kwh_r = np.nansum(np.where(rmask, m.K, 0), axis=1)
+    val_r = np.nansum(np.where(rmask, m.V, 0), axis=1)
+    n_r = rmask.sum(axis=1)
+    # own past: the comparable days before the change point when the share rose across it
+    # by at least min_jump, else the baseline weeks before the recent window (steady)
+    def before(cut):
+        bmask = obs & (cols[None, :] < cut[:, None]) & (cols[None, :] >= (cut - bd)[:, None])
+        kb = np.nansum(np.where(bmask, m.K, 0), axis=1)
+        vb = np.nansum(np.where(bmask, m.V, 0), axis=1)
+        nb = bmask.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return vb / np.where(kb > 0, kb, np.nan), nb, vb / np.where(nb > 0, nb, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_r = val_r / kwh_r
+    cut_cp = np.where(j >= 0, np.minimum(j, recent_start), recent_start)
+    sh_cp, n_cp, vd_cp = before(cut_cp)
+    steady_cut = np.full(P, recent_start)
+    sh_st, n_st, vd_st = before(steady_cut)
+    use_cp = (j >= 0) & (n_cp >= min_base) & (share_r - sh_cp >= float(params["min_jump"]))
+    cut = np.where(use_cp, cut_cp, steady_cut)
+    base_share = np.where(use_cp, sh_cp, sh_st)
+    base_valley = np.where(use_cp, vd_cp, vd_st)
+    n_b = np.where(use_cp, n_cp, n_st)
+    any_obs = ~np.isnan(m.K)
+    first_obs = np.where(any_obs.any(axis=1), np.argmax(any_obs, axis=1), D)
+    new_meter = first_obs > int(first_obs.min()) + min_base
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({
+            "premises_id": m.ids,
+            "share": val_r / kwh_r, "daily": kwh_r / n_r, "valley_daily": val_r / n_r,
+            "base_share": np.where((n_b >= min_base) & ~new_meter, base_share, np.nan),
+            "base_valley": base_valley,
+            "first_day": [m.days[c] if c < D else pd.NaT for c in first_obs],
+            "new_meter": new_meter,
+            "n_base": n_b, "base_weeks": [pc.weeks(n) for n in n_b],
+            "cp_day": [m.days[c] if 0 <= c < D else pd.NaT for c in cut],
+        })
+    return out, m
+
+
+def evidence(con, cfg, params) -> pd.DataFrame:
+    nt, m = night_table(con, cfg, params)
+    if nt.empty:
+        return pc.empty()
+    cat = pc.premises_category(con, params["as_of"], params["recent_days"])
+    nt = nt.merge(cat, on="premises_id", how="left")
+    nt["category"] = nt["category"].fillna("未知类别")
+    peers = pc.peer_stats(nt["share"], nt["category"], int(params["min_peers"]))
+    nt = nt.join(peers, on="category")
+    nt["peer_z"] = (nt["share"] - nt["peer_median"]) / nt["peer_sigma"].clip(lower=0.01)
+    lo, hi = float(params["min_share"]), float(params["full_share"])
+    cand = nt[(nt["share"] >= lo) & (nt["peer_z"] >= params["min_peer_z"])
+              & (nt["valley_daily"] >= params["min_valley_kwh"])]
+    rows = []
+    rw = pc.weeks(params["recent_days"])
+    hv = pc.valley_hours(cfg)
+    surge_ratio = float(pc.surge_settings(cfg).get("min_ratio", 2.0))
+    for r in cand.itertuples():
+        strength = float(np.clip(0.5 + 0.5 * (r.share - lo) / max(hi - lo, 1e-9), 0.5, 1.0))
+        peer_txt = (f"同类用户（{r.category}）中位数 {100 * r.peer_median:.0f}%" if r.peer_group != "全部用户"
+                    else f"全部用户中位数 {100 * r.peer_median:.0f}%（{r.category}用户不足 {params['min_peers']} 户）")
+        head = f"近{rw}周谷时段（夜间）用电占 {100 * r.share:.0f}%（日均 {r.daily:,.0f} kWh，其中夜间 {r.valley_daily:,.0f} kWh），{peer_txt}"
+        if r.new_meter:
+            own = f"；该户 {pc.md(r.first_day)}起才有用电记录，自始以夜间用电为主"
+        elif np.isnan(r.base_share):
+            own = "；无此前用电记录可比"
+        elif r.share - r.base_share >= params["min_jump"]:
+            own = f"；此前{r.base_weeks}周仅 {100 * r.base_share:.0f}%，自 {pc.md(r.cp_day)}起夜间用电占比上升"
+        elif r.valley_daily >= surge_ratio * r.base_valley:
+            own = (f"；此前{r.base_weeks}周占比同为 {100 * r.base_share:.0f}%，但夜间用电由日均 {r.base_valley:,.0f} kWh "
+                   f"增至 {r.valley_daily:,.0f} kWh")
+        elif r.share >= params["steady_min_share"]:
+            strength *= float(params["steady_factor"])
+            own = (f"；此前{r.base_weeks}周同为 {100 * r.base_share:.0f}%，长期以夜间用电为主，"
+                   f"夜间平均负荷为白天的 {(r.share / hv) / max((1 - r.share) / (24 - hv), 1e-9):.1f} 倍")
+        else:
+            continue   # has always run at night at a level night trades show: a look-alike
+        rows.append((r.premises_id, strength, round(r.share, 3),
+                     f"{r.peer_median:.3f}" + ("" if np.isnan(r.base_share) else f"/{r.base_share:.3f}"),
+                     head + own))
+    return pd.DataFrame(rows, columns=pc.empty().columns)
