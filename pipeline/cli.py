@@ -95,9 +95,10 @@ def cmd_simulate(a) -> int:
 
 def cmd_evaluate(a) -> int:
     import duckdb
+    import pandas as pd
 
-    from pipeline.evaluate import (link_metrics, print_link_metrics, print_signal_metrics, ranking_hits,
-                                   signal_metrics)
+    from pipeline.evaluate import link_metrics, print_link_metrics, print_signal_metrics, signal_metrics
+    from pipeline.evaluate_ranking import KS, baseline_rankings, ranking_report
 
     if not a.db.exists():
         raise UserError(f"数据库 {a.db} 不存在：请先运行 screen")
@@ -105,13 +106,35 @@ def cmd_evaluate(a) -> int:
     print_link_metrics(link_metrics(con, a.truth))
     print()
     print_signal_metrics(signal_metrics(con, a.truth))
-    ranking = a.ranking
-    if ranking is None:
-        out_dir = con.execute("SELECT out_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()[0]
-        ranking = Path(out_dir) / "ranking.csv"
-    print(f"\n排名命中（{ranking}）")
-    for k, v in ranking_hits(con, a.truth, ranking).items():
-        print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+    run_id, as_of = con.execute("SELECT run_id, as_of FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    if a.ranking is not None:
+        r = pd.read_csv(a.ranking, encoding="utf-8-sig", dtype={"场所编号": str})
+        ours = pd.DataFrame({"premises_id": r["场所编号"], "score": r["风险分"].astype(float),
+                             "suggested": r["建议整治类别"]})
+    else:
+        ours = con.execute("SELECT premises_id, score, category AS suggested FROM scores "
+                           "WHERE run_id = ? AND score > 0", [run_id]).df()
+    rankings = {"chemsieve": ours, **baseline_rankings(con, as_of)}
+    reports = {name: ranking_report(con, a.truth, df, as_of) for name, df in rankings.items()}
+    print(f"\n排名评估（第 {run_id} 次运行，截至 {as_of}；并列按随机顺序取期望值）")
+    cols = [f"found@{k}" for k in KS] + ["recall@5%", "visits_for_50%", "visits_for_80%"]
+    print(f"{'ranking':18}" + "".join(f"{c:>15}" for c in cols))
+    for name, rep in reports.items():
+        cells = []
+        for c in cols:
+            v = rep.get(c)
+            cells.append(f"{'—':>15}" if v is None else f"{v:15.2f}" if isinstance(v, float) else f"{v:15d}")
+        print(f"{name:18}" + "".join(cells))
+    ours_rep = reports["chemsieve"]
+    n = ours_rep["n_planted"]
+    print(f"\n埋设场所 {n} 处，场所共 {ours_rep['n_premises']} 个，5% = 前 {ours_rep['k_5pct']} 名")
+    if "category_accuracy" in ours_rep:
+        print(f"建议整治类别准确率（前 5% 中找到的埋设场所）：{ours_rep['category_accuracy']:.3f}")
+    best = max((rep["found@50"] for name, rep in reports.items() if name not in ("chemsieve", "random")), default=0)
+    print(f"k=50：chemsieve {ours_rep['found@50']:.1f} 处，最佳单一来源清单 {best:.1f} 处"
+          f"（{ours_rep['found@50'] / best:.2f} 倍）" if best else "")
+    print("各社区 AUC（埋设场所 对 合法相似场所）：" + "，".join(
+        f"{c} {v:.2f}" for c, v in sorted(ours_rep["auc_by_community"].items())))
     return 0
 
 

@@ -117,36 +117,6 @@ def print_link_metrics(m: pd.DataFrame) -> None:
           f"{m.attrs['records_truth']} in truth)")
 
 
-def ranking_hits(con, truth_dir: Path, ranking_csv: Path, ks=(10, 20, 50, 100)) -> dict:
-    """Planted places found in the first k rows of a ranking (a place counts once)."""
-    load_truth_members(con, truth_dir)
-    places = pd.read_csv(Path(truth_dir) / "places.csv", dtype=str)
-    con.register("_places", places)
-    ranking = pd.read_csv(ranking_csv, encoding="utf-8-sig", dtype={"场所编号": str})
-    con.register("_ranking", ranking[["排名", "场所编号"]].rename(columns={"排名": "rk", "场所编号": "premises_id"}))
-    # each premises stands for the truth place most of its records belong to
-    hits = con.execute("""
-        WITH votes AS (
-            SELECT p.premises_id, t.place_id, count(*) AS n
-            FROM premises_members p JOIN truth_members t USING (source, source_key) GROUP BY ALL
-        ),
-        best AS (SELECT premises_id, arg_max(place_id, n) AS place_id FROM votes GROUP BY premises_id)
-        SELECT r.rk, b.place_id, pl.role
-        FROM _ranking r JOIN best b USING (premises_id) JOIN _places pl USING (place_id)
-        ORDER BY r.rk
-    """).df()
-    con.unregister("_places")
-    con.unregister("_ranking")
-    n_planted = int((places["role"] == "planted").sum())
-    out = {"planted": n_planted, "premises_ranked": len(ranking)}
-    for k in ks:
-        top = hits[hits["rk"] <= k]
-        found = top.loc[top["role"] == "planted", "place_id"].nunique()
-        out[f"found@{k}"] = int(found)
-        out[f"recall@{k}"] = found / n_planted if n_planted else float("nan")
-    return out
-
-
 def signal_metrics(con, truth_dir: Path, run_id: int | None = None) -> pd.DataFrame:
     """Per signal: share of planted places it fired on (recall), share of legal look-alikes
     and of ordinary places it fired on (false-positive rates). A place counts as fired on

@@ -1,0 +1,174 @@
+"""Ranking quality against a simulated world's truth, beside the offices' own lists.
+
+All figures are tie-aware: premises with equal scores are taken in random order, and the
+figures are the expected values over that order (computed exactly, not by sampling).
+A planted place counts as found at the rank of its best-ranked premises.
+
+Baselines are the single-source lists each office would hand over, built from the same
+data and mapped to the same premises:
+  power_surge_list   供电所: accounts by recent-4-weeks / previous-12-weeks consumption ratio
+  night_use_list     供电所: accounts by valley (谷) share of recent consumption
+  keyword_list       市场监管所: registrations whose name or scope contains 化工/化学 (all tied)
+  consignee_list     交通: unlicensed waybill consignees by number of waybills
+  random             every premises tied
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+KS = (10, 20, 50, 100)
+
+_BASELINES_SQL = {
+    "power_surge_list": """
+        WITH d AS (
+            SELECT account_no, avg(kwh) FILTER (WHERE day > $as_of - 28) AS recent,
+                   avg(kwh) FILTER (WHERE day <= $as_of - 28 AND day > $as_of - 112) AS base
+            FROM stg_power_readings WHERE period = 'day' AND day <= $as_of GROUP BY account_no
+        )
+        SELECT m.premises_id, max(recent / greatest(base, 1)) AS score
+        FROM d JOIN premises_members m ON m.source = 'power_accounts' AND m.source_key = d.account_no
+        WHERE recent IS NOT NULL GROUP BY m.premises_id""",
+    "night_use_list": """
+        WITH d AS (
+            SELECT account_no, sum(kwh_valley) / nullif(sum(kwh), 0) AS share, avg(kwh) AS daily
+            FROM stg_power_readings WHERE period = 'day' AND day > $as_of - 28 AND day <= $as_of
+            GROUP BY account_no
+        )
+        SELECT m.premises_id, max(share) AS score
+        FROM d JOIN premises_members m ON m.source = 'power_accounts' AND m.source_key = d.account_no
+        WHERE share IS NOT NULL AND daily >= 5 GROUP BY m.premises_id""",
+    "keyword_list": """
+        SELECT DISTINCT m.premises_id, 1.0 AS score
+        FROM stg_registry r JOIN premises_members m ON m.source = 'registry' AND m.source_key = r.source_key
+        WHERE regexp_matches(coalesce(r.name, '') || coalesce(r.scope, ''), '化工|化学')""",
+    "consignee_list": """
+        SELECT m.premises_id, count(*)::DOUBLE AS score
+        FROM stg_waybills w JOIN premises_members m ON m.source = 'waybills' AND m.source_key = w.waybill_no
+        WHERE m.premises_id NOT IN (SELECT premises_id FROM premises_members WHERE source = 'licenses')
+          AND (w.depart_at IS NULL OR w.depart_at::DATE <= $as_of)
+        GROUP BY m.premises_id""",
+}
+
+
+def _place_of_premises(con, truth_dir: Path) -> pd.DataFrame:
+    con.execute("CREATE OR REPLACE TEMP TABLE truth_members AS SELECT place_id, source, source_key "
+                "FROM read_csv(?, all_varchar=true, header=true)", [str(Path(truth_dir) / "members.csv")])
+    return con.execute("""
+        WITH votes AS (
+            SELECT p.premises_id, t.place_id, count(*) AS n
+            FROM premises_members p JOIN truth_members t USING (source, source_key) GROUP BY ALL
+        )
+        SELECT premises_id, arg_max(place_id, n) AS place_id FROM votes GROUP BY premises_id
+    """).df()
+
+
+def expected_found(scores: pd.Series, planted_place: pd.Series, n_planted: int,
+                   ks: list[int]) -> dict[int, float]:
+    """Expected number of distinct planted places found within the first k premises when
+    equal scores are in random order. scores: per premises (higher first, NaN = not on the
+    list); planted_place: the planted place a premises stands for, or None.
+
+    A place is found by its first premises; premises of a place in an earlier (higher) tie
+    group than the current one have already found it. Within the tie group that straddles
+    k, a place with c premises among the group's `size` is found unless all `draw` = k −
+    (ranks before the group) drawn premises miss it: P(miss) = Π_{i<c} (size−draw−i)/(size−i).
+    """
+    df = pd.DataFrame({"score": scores.to_numpy(), "place": planted_place.to_numpy()})
+    df = df[df["score"].notna()]
+    if df.empty:
+        return {k: 0.0 for k in ks}
+    uniq = np.sort(df["score"].unique())[::-1]
+    df["g"] = np.searchsorted(-uniq, -df["score"].to_numpy())
+    sizes = np.bincount(df["g"], minlength=len(uniq))
+    start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pl = df.dropna(subset=["place"])
+    first_g = pl.groupby("place")["g"].min()
+    cnt = pl.groupby(["place", "g"]).size()
+    # (place, its first group, how many of its premises are in that group)
+    firsts = pd.DataFrame({"g": first_g})
+    firsts["c"] = [cnt[(p, g)] for p, g in zip(firsts.index, firsts["g"])]
+    found_through = np.cumsum(np.bincount(firsts["g"], minlength=len(uniq)))   # places found by the end of group g
+    out = {}
+    for k in ks:
+        gk = int(np.searchsorted(np.cumsum(sizes), k, side="left"))           # the group holding rank k
+        if gk >= len(uniq):
+            out[k] = float(found_through[-1])
+            continue
+        before = float(found_through[gk - 1]) if gk > 0 else 0.0
+        draw, size = k - int(start[gk]), int(sizes[gk])
+        here = firsts[firsts["g"] == gk]["c"].to_numpy()
+        if draw >= size:
+            out[k] = before + len(here)
+            continue
+        exp = 0.0
+        for c in here:
+            miss = float(np.prod((size - draw - np.arange(c)) / (size - np.arange(c)))) if size - c >= draw else 0.0
+            exp += 1.0 - miss
+        out[k] = before + exp
+    return out
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Mann–Whitney AUC with ties counted half (equal scores are a coin toss)."""
+    pos, neg = scores[labels], scores[~labels]
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan")
+    gt = (pos[:, None] > neg[None, :]).sum()
+    eq = (pos[:, None] == neg[None, :]).sum()
+    return float((gt + 0.5 * eq) / (len(pos) * len(neg)))
+
+
+def ranking_report(con, truth_dir: Path, ranking: pd.DataFrame, as_of) -> dict:
+    """All figures for one ranking (premises_id, score, category)."""
+    places = pd.read_csv(Path(truth_dir) / "places.csv", dtype=str)
+    best = _place_of_premises(con, truth_dir).merge(places[["place_id", "role", "category", "community", "kind"]],
+                                                     on="place_id", how="left")
+    n_premises = con.execute("SELECT count(*) FROM premises").fetchone()[0]
+    planted = places[places["role"] == "planted"]
+    n_planted = len(planted)
+    allp = con.execute("SELECT premises_id, community AS our_community FROM premises").df()
+    df = allp.merge(ranking, on="premises_id", how="left").merge(best, on="premises_id", how="left")
+    df["planted_place"] = df["place_id"].where(df["role"] == "planted")
+    k5 = max(1, math.ceil(0.05 * n_premises))
+    ks = sorted(set(KS) | {k5})
+    found = expected_found(df["score"], df["planted_place"], n_planted, ks)
+    rep = {"n_premises": n_premises, "n_planted": n_planted, "k_5pct": k5}
+    for k in KS:
+        rep[f"found@{k}"] = found[k]
+        rep[f"precision@{k}"] = found[k] / k
+        rep[f"recall@{k}"] = found[k] / n_planted if n_planted else float("nan")
+    rep["recall@5%"] = found[k5] / n_planted if n_planted else float("nan")
+    # visits needed to find half and 80% of the planted places
+    listed = int(df["score"].notna().sum())
+    steps = sorted(set(list(range(1, listed + 1, max(1, listed // 200))) + [listed]))
+    curve = expected_found(df["score"], df["planted_place"], n_planted, steps)
+    for share in (0.5, 0.8):
+        need = next((k for k in steps if curve[k] >= share * n_planted), None)
+        rep[f"visits_for_{int(share * 100)}%"] = need
+    # category accuracy among planted places found within 5%
+    if "category" in df and "suggested" in df:
+        top = df[df["score"].notna()].sort_values("score", ascending=False).head(k5)
+        hit = top[top["role"] == "planted"].drop_duplicates("place_id")
+        rep["category_accuracy"] = float((hit["suggested"].astype("string") == hit["category"].astype("string")).mean()) \
+            if len(hit) else float("nan")
+    # per community: planted vs legal look-alikes, AUC (score NaN = 0)
+    aucs = {}
+    for comm, g in df[df["role"].isin(["planted", "lookalike"])].groupby("community"):
+        lab = (g["role"] == "planted").to_numpy()
+        if lab.any() and (~lab).any():
+            aucs[comm] = _auc(g["score"].fillna(0).to_numpy(), lab)
+    rep["auc_by_community"] = aucs
+    return rep
+
+
+def baseline_rankings(con, as_of) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, sql in _BASELINES_SQL.items():
+        out[name] = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else {}).df()
+    out["random"] = con.execute("SELECT premises_id, 0.0 AS score FROM premises").df()
+    return out
