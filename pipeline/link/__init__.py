@@ -36,7 +36,7 @@ from pipeline.db import run_sql_file
 from pipeline.link.cluster import cluster, stable_ids
 from pipeline.link.decisions import load_decisions
 from pipeline.link.fellegi_sunter import chance_agreement, fit_em
-from pipeline.link.pairs import blocking_rules, candidate_pairs_sql, comparisons_sql, name_levels
+from pipeline.link.pairs import blocking_rules, candidate_pairs_sql, comparisons_sql
 from pipeline.link.parse import parse_records
 
 log = logging.getLogger(__name__)
@@ -66,19 +66,16 @@ def _load_reference(con, cfg: Config) -> None:
     )
 
 
-def _compare(con, lk: dict) -> pd.DataFrame:
-    """Comparison levels of the pairs in int_link_candidates."""
-    con.execute(comparisons_sql([float(x) for x in lk["geo_distance_m"]]))
-    pairs = con.execute("SELECT * FROM int_link_pairs").df()
-    pairs["g_name"] = name_levels(pairs["core_l"], pairs["core_r"], [float(x) for x in lk["name_similarity"]],
-                                  pairs["same_trade"])
-    pairs = pairs.drop(columns=["same_trade"])
-    for c in COMPARISONS:
-        pairs[c] = pairs[c].astype(np.int8)
-    return pairs
+def _patterns(con, table: str) -> pd.DataFrame:
+    """Distinct comparison vectors of a pair table with their counts."""
+    cols = ", ".join(COMPARISONS)
+    return con.execute(f"SELECT {cols}, count(*) AS n FROM {table} GROUP BY ALL").df()
 
 
-def _random_pairs(con, n_records: int, lk: dict) -> pd.DataFrame:
+def _chance_agreement(con, n_records: int, lk: dict) -> dict[str, np.ndarray]:
+    """u from random record pairs (deterministic seed), as Splink estimates it."""
+    if n_records < 2:
+        return {c: np.full(L, 1.0 / L) for c, L in LEVELS.items()}
     rng = np.random.default_rng(int(lk["u_seed"]))
     k = int(min(lk["u_sample_pairs"], n_records * (n_records - 1) // 2))
     a = rng.integers(0, n_records, size=k)
@@ -88,32 +85,44 @@ def _random_pairs(con, n_records: int, lk: dict) -> pd.DataFrame:
     con.register("_rp", df)
     con.execute("CREATE OR REPLACE TEMP TABLE int_link_candidates AS SELECT * FROM _rp")
     con.unregister("_rp")
-    return _compare(con, lk)
+    con.execute(comparisons_sql(lk["geo_distance_m"], lk["name_similarity"], "int_link_random_pairs"))
+    pat = _patterns(con, "int_link_random_pairs")
+    con.execute("DROP TABLE int_link_random_pairs")
+    return chance_agreement(pat, LEVELS)
 
 
-def _score_pairs(con, lk: dict, n_records: int) -> pd.DataFrame:
-    u_start = chance_agreement(_random_pairs(con, n_records, lk), LEVELS) if n_records > 1 else \
-        {c: np.full(L, 1.0 / L) for c, L in LEVELS.items()}
+def _score_pairs(con, lk: dict, n_records: int) -> int:
+    """Candidate pairs with comparison levels and match probability in int_link_pairs;
+    m/u/λ per level in link_model. Returns the number of candidate pairs."""
+    u_start = _chance_agreement(con, n_records, lk)
     con.execute(candidate_pairs_sql(blocking_rules(grid_m=float(lk["geo_distance_m"][1]))))
-    pairs = _compare(con, lk)
-    if len(pairs):
-        model = fit_em(pairs, LEVELS, u_start, float(lk["em_start_lambda"]), float(lk["em_prior_pairs"]),
+    con.execute(comparisons_sql(lk["geo_distance_m"], lk["name_similarity"]))
+    pat = _patterns(con, "int_link_pairs")
+    if len(pat):
+        model = fit_em(pat, LEVELS, u_start, float(lk["em_start_lambda"]), float(lk["em_prior_pairs"]),
                        int(lk["em_max_iterations"]), float(lk["em_tolerance"]), monotone=MONOTONE)
-        pairs["prob"] = model.probability(pairs)
-        pairs["log2_bf"] = model.log2_bayes_factor(pairs)
+        pat["prob"] = model.probability(pat)
+        pat["log2_bf"] = model.log2_bayes_factor(pat)
         mt = model.table()
         mt["lambda"] = model.lam
     else:
-        pairs["prob"] = pd.Series(dtype=float)
-        pairs["log2_bf"] = pd.Series(dtype=float)
+        pat["prob"] = pd.Series(dtype=float)
+        pat["log2_bf"] = pd.Series(dtype=float)
         mt = pd.DataFrame(columns=["comparison", "level", "m", "u", "log2_bf", "lambda"])
     con.register("_mt", mt)
     con.execute("CREATE OR REPLACE TABLE link_model AS SELECT * FROM _mt")
     con.unregister("_mt")
-    con.register("_pairs", pairs.drop(columns=["core_l", "core_r"]))
-    con.execute("CREATE OR REPLACE TABLE int_link_pairs AS SELECT * FROM _pairs")
-    con.unregister("_pairs")
-    return pairs
+    con.register("_pat", pat.drop(columns=["n"]))
+    cols = ", ".join(COMPARISONS)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE int_link_pairs AS
+        SELECT p.*, pt.prob, pt.log2_bf,
+               l.source AS source_l, r.source AS source_r
+        FROM int_link_pairs p JOIN _pat pt USING ({cols})
+        JOIN int_link_parsed l ON l.rid = p.rid_l JOIN int_link_parsed r ON r.rid = p.rid_r
+    """)
+    con.unregister("_pat")
+    return con.execute("SELECT count(*) FROM int_link_pairs").fetchone()[0]
 
 
 def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -> pd.Series:
@@ -175,8 +184,18 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     recs = con.execute(
         "SELECT rid, source, source_key, is_person, community, road, number, person_key, core, category "
         "FROM int_link_parsed ORDER BY rid").df()
-    pairs = _score_pairs(con, lk, n)
+    n_pairs = _score_pairs(con, lk, n)
     n_decisions = load_decisions(con, Path(lk["decisions_dir"]) if lk.get("decisions_dir") else None)
+    threshold = float(lk["match_threshold"])
+    # only pairs the model accepts come into Python (plus any the analyst decided on)
+    pairs = con.execute(f"""
+        SELECT rid_l, rid_r, prob, {", ".join(COMPARISONS)} FROM int_link_pairs p
+        WHERE prob >= ? OR EXISTS (
+            SELECT 1 FROM link_decisions d
+            JOIN int_link_parsed a ON a.source = d.source_l AND a.source_key = d.key_l
+            JOIN int_link_parsed b ON b.source = d.source_r AND b.source_key = d.key_r
+            WHERE (least(a.rid, b.rid), greatest(a.rid, b.rid)) = (p.rid_l, p.rid_r))
+    """, [threshold]).df()
     key_of = {(s, k): r for r, s, k in zip(recs.rid, recs.source, recs.source_key)}
     forced = pd.Series(False, index=pairs.index)
     banned = pd.Series(False, index=pairs.index)
@@ -199,7 +218,6 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
                 cannot.append((a, b))
                 if i is not None:
                     banned.at[i] = True
-    threshold = float(lk["match_threshold"])
     accepted = (pairs["prob"] >= threshold) & ~banned
     accepted = _place_rules(recs, pairs, accepted) | forced
     edges = pairs.loc[accepted, ["rid_l", "rid_r", "prob"]].assign(forced=forced[accepted])

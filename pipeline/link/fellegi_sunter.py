@@ -50,12 +50,18 @@ class FSModel:
         return pd.DataFrame(rows)
 
 
+def _weights(pairs: pd.DataFrame) -> np.ndarray:
+    """A pair table's row weights: its `n` column when it holds distinct patterns with counts."""
+    return pairs["n"].to_numpy(dtype=float) if "n" in pairs else np.ones(len(pairs))
+
+
 def chance_agreement(random_pairs: pd.DataFrame, levels: dict[str, int]) -> dict[str, np.ndarray]:
     """u as Splink estimates it: how often each level occurs between random record pairs."""
     u = {}
+    w = _weights(random_pairs)
     for c, L in levels.items():
         g = random_pairs[c].to_numpy()
-        counts = np.array([(g == lv).sum() for lv in range(L)], dtype=float) + 1.0
+        counts = np.array([w[g == lv].sum() for lv in range(L)], dtype=float) + 1.0
         u[c] = counts / counts.sum()
     return u
 
@@ -85,7 +91,7 @@ def fit_em(pairs: pd.DataFrame, levels: dict[str, int], u_start: dict[str, np.nd
     estimates sane instead of degenerate.
     """
     columns = list(levels)
-    pat = pairs.groupby(columns, dropna=False).size().reset_index(name="n")
+    pat = (pairs.assign(n=_weights(pairs)).groupby(columns, dropna=False)["n"].sum().reset_index())
     n = pat["n"].to_numpy(dtype=float)
     m, u, am, au = {}, {}, {}, {}
     for c in columns:

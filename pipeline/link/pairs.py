@@ -1,29 +1,27 @@
 """Candidate pairs (blocking) and their comparison vectors.
 
 Every blocking rule is a small pure function returning SQL; each yields pairs of record
-ids (rid_l < rid_r) that share a key. The comparison levels are SQL too, except the name
-similarity, which rapidfuzz computes on characters over the pair arrays at once.
+ids (rid_l < rid_r) that share a key. The comparison levels are SQL too, the name
+similarity included: DuckDB's jaro_winkler_similarity counts characters, not UTF-8
+bytes, in the version we pin (tests/test_link.py checks it on 林口鞋业/林格鞋业), so all
+pairs stay in the database and only accepted links come out into Python.
 """
 
 from __future__ import annotations
-
-import numpy as np
-import pandas as pd
-from rapidfuzz.distance import JaroWinkler
-from rapidfuzz.process import cpdist
 
 # Blocks larger than this are skipped: a key shared by hundreds of records identifies
 # nothing (a common core name like 鑫源, a long road without numbers).
 MAX_BLOCK = 300
 
 
-def block_on_sql(key_expr: str, where: str = "true") -> str:
-    """Pairs of records sharing the value of key_expr (both non-null)."""
+def block_on_sql(key_expr: str, where: str = "true", max_block: int = MAX_BLOCK) -> str:
+    """Pairs of records sharing the value of key_expr (both non-null), in blocks of at most
+    max_block records."""
     return f"""
         WITH k AS (
             SELECT rid, {key_expr} AS k FROM int_link_parsed WHERE ({where}) AND {key_expr} IS NOT NULL
         ),
-        small AS (SELECT k FROM k GROUP BY k HAVING count(*) <= {MAX_BLOCK})
+        small AS (SELECT k FROM k GROUP BY k HAVING count(*) <= {int(max_block)})
         SELECT a.rid AS rid_l, b.rid AS rid_r
         FROM k a JOIN k b ON a.k = b.k AND a.rid < b.rid
         WHERE a.k IN (SELECT k FROM small)
@@ -57,9 +55,13 @@ def blocking_rules(grid_m: float) -> dict[str, str]:
         "address_text": block_on_sql("addr_rest", "road IS NULL AND length(addr_rest) >= 4"),
         "road_number": block_on_sql("road || '|' || number", "community IS NULL OR community_inferred"),
         "core_name": block_on_sql("core", "NOT is_person"),
-        "person_community": block_on_sql("person_key || '|' || community"),
-        "name_head_community": block_on_sql("community || '|' || left(core, 1)", "NOT is_person AND length(core) >= 2"),
-        "name_tail_community": block_on_sql("community || '|' || right(core, 1)", "NOT is_person AND length(core) >= 2"),
+        # a common personal name, or a common first/last character of a name, identifies
+        # little: those blocks are kept small
+        "person_community": block_on_sql("person_key || '|' || community", max_block=40),
+        "name_head_community": block_on_sql("community || '|' || left(core, 1)",
+                                            "NOT is_person AND length(core) >= 2", max_block=150),
+        "name_tail_community": block_on_sql("community || '|' || right(core, 1)",
+                                            "NOT is_person AND length(core) >= 2", max_block=150),
         "grid": block_on_grid_sql(grid_m),
     }
 
@@ -69,12 +71,14 @@ def candidate_pairs_sql(rules: dict[str, str]) -> str:
     return f"CREATE OR REPLACE TEMP TABLE int_link_candidates AS {union}"
 
 
-def comparisons_sql(geo_levels: list[float]) -> str:
-    """Comparison levels per candidate pair; -1 = no information (null on either side)."""
-    g1, g2, g3 = geo_levels
+def comparisons_sql(geo_levels: list[float], name_levels: list[float], table: str = "int_link_pairs") -> str:
+    """Comparison levels per candidate pair; -1 = no information (null on either side).
+    The thresholds are validated numbers from configs/linking.yaml."""
+    g1, g2, g3 = (float(x) for x in geo_levels)
+    name_hi, name_mid = (float(x) for x in name_levels)
     return f"""
-    CREATE OR REPLACE TABLE int_link_pairs AS
-    SELECT c.rid_l, c.rid_r, l.source AS source_l, r.source AS source_r,
+    CREATE OR REPLACE TABLE {table} AS
+    SELECT c.rid_l, c.rid_r,
         CASE WHEN l.uscc IS NULL OR r.uscc IS NULL THEN -1
              WHEN l.uscc = r.uscc THEN 1 ELSE 0 END AS g_uscc,
         CASE WHEN l.person_key IS NULL OR r.person_key IS NULL THEN -1
@@ -95,32 +99,14 @@ def comparisons_sql(geo_levels: list[float]) -> str:
              WHEN haversine_m(l.lon, l.lat, r.lon, r.lat) <= {g2} THEN 2
              WHEN haversine_m(l.lon, l.lat, r.lon, r.lat) <= {g3} THEN 1
              ELSE 0 END AS g_geo,
-        CASE WHEN l.core IS NULL OR r.core IS NULL OR l.is_person OR r.is_person THEN NULL
-             ELSE l.core END AS core_l,
-        CASE WHEN l.core IS NULL OR r.core IS NULL OR l.is_person OR r.is_person THEN NULL
-             ELSE r.core END AS core_r,
-        l.trade IS NOT NULL AND l.trade = r.trade AS same_trade
+        -- name: 4 same core and trade, 3 same core, 2/1 Jaro–Winkler on characters above the
+        -- high/medium threshold, 0 different, −1 a side has no usable (non-personal) name
+        CASE WHEN l.core IS NULL OR r.core IS NULL OR l.is_person OR r.is_person THEN -1
+             WHEN l.core = r.core THEN CASE WHEN l.trade IS NOT NULL AND l.trade = r.trade THEN 4 ELSE 3 END
+             WHEN jaro_winkler_similarity(l.core, r.core) >= {name_hi} THEN 2
+             WHEN jaro_winkler_similarity(l.core, r.core) >= {name_mid} THEN 1
+             ELSE 0 END AS g_name
     FROM int_link_candidates c
     JOIN int_link_parsed l ON l.rid = c.rid_l
     JOIN int_link_parsed r ON r.rid = c.rid_r
     """
-
-
-def name_levels(core_l: pd.Series, core_r: pd.Series, thresholds: list[float],
-                same_trade: pd.Series | None = None) -> np.ndarray:
-    """4 = same core and same trade (宏达塑胶 = 宏达塑胶), 3 = same core, 2/1 = Jaro–Winkler
-    (characters) above the high/medium threshold, 0 = different, -1 = a side has no
-    usable name."""
-    hi, mid = thresholds
-    out = np.full(len(core_l), -1, dtype=np.int8)
-    have = core_l.notna().to_numpy() & core_r.notna().to_numpy()
-    if have.any():
-        a = core_l[have].astype(str).tolist()
-        b = core_r[have].astype(str).tolist()
-        sim = cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=1)
-        lv = np.where(np.array(a, dtype=object) == np.array(b, dtype=object), 3,
-                      np.where(sim >= hi, 2, np.where(sim >= mid, 1, 0)))
-        out[have] = lv
-    if same_trade is not None:
-        out[(out == 3) & same_trade.fillna(False).to_numpy(dtype=bool)] = 4
-    return out
