@@ -24,11 +24,15 @@ Semantics, and where they follow trackintel's `generate_staypoints(method='slidi
 
 Implementation (no Python loop over fixes): all vehicles are laid end to end in one array;
 a vehicle's first fix always starts a run. For every fix s the index of the fix that would
-break a run anchored at s, `nxt[s]`, is found by a vectorised scan over the next few fixes
-(moving vehicles break at once); fixes whose break lies further (inside long stops) are left
-unresolved. The chain of actual anchors 0 → nxt[0] → … is followed by pointer doubling;
-only where it reaches an unresolved anchor — once per long stop — is that anchor's break
-searched for directly (numpy over its following fixes). Cost: O(n·k + n·log n) array work.
+break a run anchored at s, `nxt[s]`, is searched for all s at once in a few vectorised
+rounds. The path travelled bounds the distance: when a fix at distance d from s is still
+inside the radius, no fix reached by a further path shorter than (radius − d) can be
+outside it, so each round jumps there (a searchsorted on the cumulative path length); a
+moving vehicle resolves in the first round, a parked one in a few. Anchors still
+unresolved after `SCAN_ROUNDS` (deep inside long stops) are left open. The chain of actual
+anchors 0 → nxt[0] → … is then followed by pointer doubling; only where it reaches an open
+anchor — about once per long stop — is that anchor's break searched for directly (numpy
+over its following fixes, in growing chunks). Cost: O(n·rounds + n·log n) array work.
 """
 
 from __future__ import annotations

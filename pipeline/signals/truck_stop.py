@@ -11,13 +11,17 @@ that holds no hazmat licence — above all at night and again and again.
    or site_inventory; a community centroid is not a location. The nearest is taken among
    all such premises, licensed or not, so a stop at a licensed firm is not blamed on its
    unlicensed neighbour; only then is the stop silenced when that premises
-   - holds a hazmat licence valid on the stop's day (an expired licence is none; a licence
-     with no end date counts as valid), or
+   - holds a hazmat licence not expired on the stop's day (an expired licence is none; a
+     licence with no end date counts as valid; the start date does not limit, as in
+     waybill_unlicensed), or
    - is a place where trucks legitimately wait, by its name (`legit_words`: 加油站,
      停车场, 物流, 货运, 汽修 …).
-3. Declared deliveries are not this signal's evidence: a stop at a premises that one of
-   the truck's e-waybills of that day (or the day before, for night runs) names as the
-   unloading place is the waybill signals' business.
+3. Declared deliveries are not this signal's evidence (`mark_declared`): a stop within
+   `radius_m` of a located premises that one of the truck's e-waybills of that trip (its
+   departure day, or the next morning) names as the unloading place is the waybill
+   signals' business; so is a stop in the community of a declared consignee that cannot
+   be located (its coordinates are a community centroid) — it may be that delivery, and a
+   neighbour must not take the blame for it.
 4. Strength: each remaining stop counts `night_weight` when at least `min_night_min` of it
    falls in the night hours (campaign time_of_use.night_hours), else `day_weight`;
    strength = sum / `full_points`, capped at 1. Value: number of stops; baseline: 0 (a
@@ -56,15 +60,15 @@ def licence_intervals(con) -> pd.DataFrame:
 
 
 def licensed_on(lic: pd.DataFrame, premises_ids: pd.Series, days: pd.Series) -> np.ndarray:
-    """For each (premises, day): does a linked licence cover that day? (no end date = valid)."""
+    """For each (premises, day): is a linked licence unexpired that day? (no end date = valid;
+    the start date does not limit: an export lists current licences, renewed ones included)."""
     if not len(lic) or not len(premises_ids):
         return np.zeros(len(premises_ids), dtype=bool)
     q = pd.DataFrame({"premises_id": premises_ids.to_numpy(), "day": pd.to_datetime(days).to_numpy(),
                       "_i": np.arange(len(premises_ids))})
     j = q.merge(lic, on="premises_id", how="inner")
-    vf = pd.to_datetime(j["valid_from"])
     vt = pd.to_datetime(j["valid_to"])
-    ok = (vf.isna() | (vf <= j["day"])) & (vt.isna() | (j["day"] <= vt))
+    ok = vt.isna() | (j["day"] <= vt)
     out = np.zeros(len(premises_ids), dtype=bool)
     out[j.loc[ok.to_numpy(), "_i"].to_numpy()] = True
     return out

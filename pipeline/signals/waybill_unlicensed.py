@@ -18,7 +18,9 @@ that holds no valid hazmat licence on the waybill's day.
 - Strength: 0.5 for one waybill rising to 1 at `full_count`; times `stale_factor` when
   none falls in the recent window (windows.recent_days); plus `night_bonus` × the night
   share; plus `character_bonus` when the place has residential/agricultural power
-  (`residential_categories`), is on the idle-site inventory, or has no registration at all.
+  (`residential_categories`), is on the idle-site inventory, has no registration at all,
+  or is registered in an industry that neither makes chemicals (`chemical_divisions`) nor
+  uses them (`industry_use`).
 - Value: unexplained waybills; baseline: 0 (a place without a licence receives none).
 """
 
@@ -82,6 +84,7 @@ def judged_waybills(con, params: dict) -> pd.DataFrame:
                 SELECT m.premises_id,
                        bool_or(NOT regexp_matches(coalesce(r.status, ''), $inactive)) AS active,
                        list(DISTINCT substr(r.industry_code, 1, 2)) FILTER (WHERE r.industry_code IS NOT NULL) AS divisions,
+                       bool_or(list_contains($chem_divs, substr(r.industry_code, 1, 2))) AS chem_industry,
                        string_agg(DISTINCT r.industry, '、') AS industry
                 FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
                 GROUP BY m.premises_id
@@ -93,6 +96,7 @@ def judged_waybills(con, params: dict) -> pd.DataFrame:
                              AND (lic.valid_to IS NULL OR wb.day <= lic.valid_to)) AS licensed,
                    (SELECT max(valid_to) FROM lic WHERE lic.premises_id = wb.premises_id) AS lic_valid_to,
                    coalesce(reg.active, false) AS registered_active, reg.industry,
+                   coalesce(reg.chem_industry, false) AS chem_industry,
                    reg.premises_id IS NOT NULL AS registered,
                    coalesce(reg.active, false) AND NOT wb.night
                      AND coalesce(wb.quantity_kg, 0) <= $max_kg
@@ -100,7 +104,9 @@ def judged_waybills(con, params: dict) -> pd.DataFrame:
                                    AND list_contains(coalesce(reg.divisions, []), u.division)) AS explained
             FROM wb LEFT JOIN goods g USING (waybill_no) LEFT JOIN reg USING (premises_id)
         """, {"as_of": params["as_of"], "lookback": int(params.get("lookback_days", 182)),
-              "inactive": inactive, "max_kg": float(params.get("explained_max_kg", 5000))}).df()
+              "inactive": inactive, "max_kg": float(params.get("explained_max_kg", 5000)),
+              "chem_divs": [str(x) for x in params.get("chemical_divisions", ["25", "26", "27", "28", "29"])]
+                           + [str(k) for k in use]}).df()
     finally:
         con.unregister("_wb_use")
 
@@ -153,6 +159,8 @@ def evidence(con, cfg, params) -> pd.DataFrame:
             notes.append("在闲置场所清单上")
         if not bool(g["registered"].iloc[0]):
             notes.append("无工商登记")
+        elif not bool(g["chem_industry"].iloc[0]) and isinstance(g["industry"].iloc[0], str):
+            notes.append(f"登记行业为{g['industry'].iloc[0]}，不使用危化品")
         if notes:
             s += float(params.get("character_bonus", 0.2))
         vt = g["lic_valid_to"].dropna()
