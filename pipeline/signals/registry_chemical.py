@@ -33,11 +33,11 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     out = []
     for r in rows.itertuples(index=False):
         rd = readings.get(r.scope) if isinstance(r.scope, str) else None
-        lic = set(r.licences) if isinstance(r.licences, (list, tuple)) or hasattr(r.licences, "__iter__") else set()
-        lic = {x for x in lic if isinstance(x, str)}
-        code = str(r.industry_code or "")
+        lic = {x for x in r.licences if isinstance(x, str)} if hasattr(r.licences, "__iter__") else set()
+        code = r.industry_code if isinstance(r.industry_code, str) else ""
         chem_code = code[:2] in prefixes
-        named = [w for w in name_words if w in (r.name or "")]
+        name = r.name if isinstance(r.name, str) else ""
+        named = [w for w in name_words if w in name]
         makes = rd.makes if rd else []
         sells = rd.sells if rd else []
         if (makes or chem_code) and "安全生产许可" not in lic or (named and not lic):
