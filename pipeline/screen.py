@@ -117,7 +117,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             with timer("信号（signals）"):
                 fired = compute_evidence(con, cfg, run_id, as_of)
             with timer("评分（score）"):
-                score_premises(con, cfg, run_id)
+                score_premises(con, cfg, run_id, as_of)
             batch_ids = [r[0] for r in con.execute("SELECT batch_id FROM batches ORDER BY 1").fetchall()]
             con.execute(
                 "INSERT INTO runs VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",

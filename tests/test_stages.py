@@ -64,7 +64,7 @@ def _run(con, cfg=None):
     cfg = cfg or project_config()
     build_premises(con, cfg)
     compute_evidence(con, cfg, 1, AS_OF)
-    score_premises(con, cfg, 1)
+    score_premises(con, cfg, 1, AS_OF)
     return cfg
 
 

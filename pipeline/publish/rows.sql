@@ -22,7 +22,8 @@ prev AS (
       AND score >= $min_score AND rank_in_community <= $list_length
 )
 SELECT s.rank, s.rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
-       a.accounts, pe.legal_rep, pe.phone, s.score, s.category, r.reasons, p.lon, p.lat,
+       a.accounts, pe.legal_rep, pe.phone, s.score, s.category,
+       concat_ws($sep, r.reasons, s.discount_note) AS reasons, p.lon, p.lat,
        s.premises_id NOT IN (SELECT premises_id FROM prev) AS is_new,
        s.score >= $min_score AND s.rank_in_community <= $list_length AS listed
 FROM scores s

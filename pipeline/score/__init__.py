@@ -9,6 +9,7 @@ cover name, unregistered) once activity evidence (power, transport, tips, sites)
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -21,13 +22,14 @@ HERE = Path(__file__).parent
 SCORES_DDL = """
 CREATE TABLE IF NOT EXISTS scores (
     run_id INTEGER, premises_id VARCHAR, community VARCHAR, score DOUBLE, families INTEGER,
-    category INTEGER, rank_in_community BIGINT, rank BIGINT
+    category INTEGER, rank_in_community BIGINT, rank BIGINT, discount_note VARCHAR
 )
 """
 
 
-def score_premises(con, cfg: Config, run_id: int) -> int:
+def score_premises(con, cfg: Config, run_id: int, as_of) -> int:
     con.execute(SCORES_DDL)
+    con.execute("ALTER TABLE scores ADD COLUMN IF NOT EXISTS discount_note VARCHAR")
     con.execute("DELETE FROM scores WHERE run_id = ?", [run_id])
     w = pd.DataFrame(
         [(k, float(v["weight"])) for k, v in cfg.scoring["signals"].items()],
@@ -38,8 +40,12 @@ def score_premises(con, cfg: Config, run_id: int) -> int:
     con.unregister("_w")
     con.execute(
         (HERE / "scores.sql").read_text(encoding="utf-8"),
-        {"run_id": run_id, "max_score": float(cfg.scoring["max_score"]),
-         "bonus": float(cfg.scoring["corroboration_bonus"])},
+        {"run_id": run_id, "as_of": as_of, "max_score": float(cfg.scoring["max_score"]),
+         "bonus": float(cfg.scoring["corroboration_bonus"]),
+         "licensed_discount": float(cfg.scoring.get("licensed_discount", 0.5)),
+         "legit_re": "|".join(re.escape(w) for w in cfg.scoring.get("legit_name_words", ["加油站"])),
+         "cover_re": "|".join(re.escape(w) for w in cfg.scoring["signals"].get("cover_name", {}).get(
+             "words", ["生物", "科技", "新材料", "化工厂"]))},
     )
     n = con.execute("SELECT count(*) FROM scores WHERE run_id = ? AND score > 0", [run_id]).fetchone()[0]
     log.info("score: %d premises with evidence", n)
