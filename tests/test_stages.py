@@ -177,3 +177,45 @@ def test_lists_have_design_columns_one_file_per_community_and_no_formulas(tmp_pa
     assert safe_cell("=1+1") == "'=1+1" and safe_cell("-5") == "'-5" and safe_cell("林口") == "林口"
     xl = pd.read_excel(tmp_path / "visit_lists.xlsx", sheet_name=None, engine="calamine")
     assert set(xl) == set(counts)
+
+
+def test_licensed_receiver_is_discounted_visibly_and_categories_follow_the_shape(tmp_path):
+    con = _world()
+    # a licensed solvent trader receiving a solvent its licence does not name
+    insert(con, "stg_registry", [dict(uscc="91350582MA2Y000009", source_key="91350582MA2Y000009",
+                                      name="晋江市灵源永盛化工贸易有限公司", address="晋江市灵源街道灵水社区灵安路9号",
+                                      status="存续", industry_code="5162", scope="危险化学品经营(凭许可证经营)")])
+    insert(con, "stg_licenses", [dict(license_no="闽泉危化经字〔2020〕0123号", name="晋江市灵源永盛化工贸易有限公司",
+                                      uscc="91350582MA2Y000009", license_type="经营许可", scope="甲苯,丙酮",
+                                      valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2023, 1, 1),
+                                      address="灵水社区灵安路9号")])
+    insert(con, "stg_waybills", [dict(waybill_no=f"L{i}", consignee="永盛化工贸易", consignee_uscc="91350582MA2Y000009",
+                                      unload_address="灵水社区灵安路9号", goods="丁酮",   # not in its licence
+                                      depart_at=dt.datetime(2021, 6, 1 + i, 22, 0)) for i in range(3)])
+    cfg = _run(con)
+    row = con.execute(
+        "SELECT s.category, s.discount_note FROM scores s JOIN premises_members m USING (premises_id) "
+        "WHERE m.source = 'registry' AND m.source_key = '91350582MA2Y000009'").fetchone()
+    assert row[0] == 1
+    assert row[1].startswith("持有有效危化品许可（闽泉危化经字〔2020〕0123号）")
+    publish_lists(con, cfg, 1, tmp_path)
+    ranking = pd.read_csv(tmp_path / "ranking.csv", encoding="utf-8-sig", dtype=str)
+    reasons = ranking.loc[ranking["名称"] == "晋江市灵源永盛化工贸易有限公司", "主要依据"].iloc[0]
+    assert "用电/运输证据按 50% 计分" in reasons
+    cats = dict(con.execute(
+        "SELECT m.source_key, s.category FROM scores s JOIN premises_members m USING (premises_id) "
+        "WHERE m.source = 'power_accounts'").fetchall())
+    assert cats["3500000005"] == 5        # cover name with production evidence
+    assert cats["3500000003"] == 3        # unregistered house drawing industrial power
+    assert cats["3500000004"] is None     # an ordinary home: no category
+
+
+def test_equal_scores_rank_by_premises_id():
+    con = stg_db()
+    cfg = project_config()
+    insert(con, "stg_tips", [dict(tip_id=f"T{i}", content="晚上有刺鼻气味", address=f"林口社区林口路{i}号",
+                                  received_at=dt.datetime(2021, 6, 20)) for i in (3, 1, 2)])
+    _run(con, cfg)
+    rows = con.execute("SELECT premises_id, score, rank FROM scores ORDER BY rank").fetchall()
+    assert len({r[1] for r in rows}) == 1                      # all tied
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # broken by premises_id
