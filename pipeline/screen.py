@@ -90,7 +90,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
            decisions_dir: Path | None = None) -> ScreenResult:
     from pipeline.ingest import ingest_inbox
     from pipeline.link import build_premises
-    from pipeline.publish import publish_lists
+    from pipeline.publish import left_the_list, publish_lists
     from pipeline.score import score_premises
     from pipeline.signals import compute_evidence
 
@@ -123,8 +123,10 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
                 "INSERT INTO runs VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
                 [run_id, started, as_of, cfg.digest, batch_ids, str(out_dir), __version__],
             )
+        freshness = _freshness(con, as_of)
         with timer("输出清单（publish）"):
-            lists = publish_lists(con, cfg, run_id, out_dir)
+            lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg))
+            left = left_the_list(con, cfg, run_id)
         con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
         manifest = {
@@ -137,7 +139,8 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
                              for p in sorted(Path(config_dir).rglob("*.yaml"))},
             "inputs": _inputs(con),
             "this_run_files": [asdict(v) for v in verdicts],
-            "source_freshness": _freshness(con, as_of),
+            "source_freshness": freshness,
+            "left_the_list": left,
             "row_counts": counts,
             "link": link_counts,
             "signals_fired": fired,
@@ -159,6 +162,21 @@ def _inputs(con) -> list[dict]:
     ).fetchall()
     keys = ("batch_id", "source", "file", "sha256", "rows_read", "rows_loaded", "rows_rejected", "loaded_at")
     return [dict(zip(keys, r)) for r in rows]
+
+
+def _source_notes(freshness: dict, cfg) -> list[str]:
+    """Plain-Chinese lines on missing and stale sources, for the lists' 说明 sheet."""
+    from pipeline.publish import text
+
+    max_age = int(cfg.scoring.get("stale_after_days", 14))
+    notes = []
+    for source, f in freshness.items():
+        label = text.SOURCE_LABELS.get(source, source)
+        if f["missing"]:
+            notes.append(text.MISSING_SOURCE.format(label=label))
+        elif f.get("age_days") is not None and f["age_days"] > max_age:
+            notes.append(text.STALE_SOURCE.format(label=label, latest=f["latest"], age=f["age_days"]))
+    return notes
 
 
 def _freshness(con, as_of: dt.date) -> dict:

@@ -176,7 +176,7 @@ def test_lists_have_design_columns_one_file_per_community_and_no_formulas(tmp_pa
         assert not str(cell).startswith(("=", "+", "-", "@", "\t", "\r"))
     assert safe_cell("=1+1") == "'=1+1" and safe_cell("-5") == "'-5" and safe_cell("林口") == "林口"
     xl = pd.read_excel(tmp_path / "visit_lists.xlsx", sheet_name=None, engine="calamine")
-    assert set(xl) == set(counts)
+    assert set(xl) == set(counts) | {"说明"}
 
 
 def test_licensed_receiver_is_discounted_visibly_and_categories_follow_the_shape(tmp_path):
@@ -219,3 +219,19 @@ def test_equal_scores_rank_by_premises_id():
     rows = con.execute("SELECT premises_id, score, rank FROM scores ORDER BY rank").fetchall()
     assert len({r[1] for r in rows}) == 1                      # all tied
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # broken by premises_id
+
+
+def test_premises_that_leave_the_list_are_reported_with_the_reason(tmp_path):
+    from pipeline.publish import left_the_list
+
+    con = _world()
+    cfg = _run(con)
+    shoe = con.execute("SELECT premises_id FROM premises_members WHERE source_key = '3500000001'").fetchone()[0]
+    assert con.execute("SELECT score FROM scores WHERE premises_id = ?", [shoe]).fetchone()[0] > 0
+    cfg.scoring["min_score_for_list"] = 1
+    con.execute("DELETE FROM stg_tips")             # next week: the tip-off is withdrawn
+    build_premises(con, cfg)
+    compute_evidence(con, cfg, 2, AS_OF)
+    score_premises(con, cfg, 2, AS_OF)
+    left = {r["premises_id"]: r["reason"] for r in left_the_list(con, cfg, 2)}
+    assert left == {shoe: "本周已无任何证据"}

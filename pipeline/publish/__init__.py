@@ -57,8 +57,17 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def publish_lists(con, cfg: Config, run_id: int, out_dir: Path) -> dict[str, int]:
-    """Write the lists of one run into out_dir; return rows per community list."""
+def left_the_list(con, cfg: Config, run_id: int) -> list[dict]:
+    """Premises listed last run but not this run, each with the reason (for the manifest)."""
+    df = con.execute((HERE / "left.sql").read_text(encoding="utf-8"),
+                     {"run_id": run_id, "min_score": float(cfg.scoring["min_score_for_list"]),
+                      "list_length": int(cfg.scoring["list_length"])}).df()
+    return df.to_dict("records")
+
+
+def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str] | None = None) -> dict[str, int]:
+    """Write the lists of one run into out_dir; return rows per community list. `notes`
+    (e.g. which sources are missing or stale) go to the workbook's 说明 sheet."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
@@ -78,18 +87,21 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path) -> dict[str, int
         _write_csv(part, out_dir / f"visit_list_{name}.csv")
         sheets[name] = part
         counts[name] = len(part)
-    _write_xlsx(sheets, out_dir / "visit_lists.xlsx")
+    _write_xlsx(sheets, out_dir / "visit_lists.xlsx", notes or [])
     write_link_candidates(con, out_dir / "link_candidates.csv")
     log.info("publish: %d listed premises in %d community lists → %s", len(listed), len(names), out_dir)
     return counts
 
 
-def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str]) -> None:
     widths = {"排名": 6, "社区": 8, "工作点": 10, "场所编号": 13, "名称": 30, "地址": 36,
               "统一社会信用代码": 21, "用电户号": 14, "主要负责人": 10, "联系电话": 14,
               "风险分": 8, "建议整治类别": 12, "主要依据": 80, "经度": 11, "纬度": 11, "本周新增": 9}
     with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
         wrap = xw.book.add_format({"text_wrap": True, "valign": "top"})
+        info = pd.DataFrame({text.NOTES_SHEET: [safe_cell(n) for n in notes] or [text.NO_NOTES]})
+        info.to_excel(xw, sheet_name=text.NOTES_SHEET, index=False)
+        xw.sheets[text.NOTES_SHEET].set_column(0, 0, 100)
         for name, df in sheets.items():
             # strings_to_formulas is off by default in pandas' xlsxwriter engine, and the cells
             # are already neutralised; both guard against formulas from input text.

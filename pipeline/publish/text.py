@@ -7,3 +7,12 @@ COLUMNS = [
 YES, NO = "是", "否"
 REASON_SEP = "；"
 UNNAMED = "（名称不详）"
+NOTES_SHEET = "说明"
+NO_NOTES = "本次各来源数据齐全。"
+MISSING_SOURCE = "本次没有{label}数据，相关信号未参与评分。"
+STALE_SOURCE = "{label}数据最新日期为 {latest}，距数据截至日 {age} 天，相关信号可能偏旧。"
+SOURCE_LABELS = {
+    "registry": "市场主体登记", "licenses": "危化品许可", "power_accounts": "电力用户档案",
+    "power_readings": "用电量", "waybills": "危货电子运单", "tracks": "危货车辆轨迹",
+    "tips": "群众举报", "sites": "闲置场所台账",
+}
