@@ -136,3 +136,12 @@ def test_no_reporter_identity_in_any_output_or_log(screened):
     cols = {c for (c,) in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'stg_tips'").fetchall()}
     assert not cols & {"reporter", "reporter_phone"}
+
+
+def test_analyst_notebook_runs_on_the_screened_world(screened):
+    base, _, _ = screened
+    r = subprocess.run([sys.executable, str(ROOT / "notebooks" / "look_at_a_run.py")],
+                       env={**__import__("os").environ, "CHEMSIEVE_DB": str(base / "w.duckdb")},
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "run " in r.stdout and "buildings holding several premises" in r.stdout

@@ -71,7 +71,7 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
-        {"run_id": run_id, "sep": text.REASON_SEP,
+        {"run_id": run_id, "sep": text.REASON_SEP, "max_reasons": int(cfg.scoring.get("max_reasons", 3)),
          "min_score": float(cfg.scoring["min_score_for_list"]),
          "list_length": int(cfg.scoring["list_length"])},
     ).df()

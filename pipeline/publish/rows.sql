@@ -1,7 +1,8 @@
 -- The rows of this run's lists, one per scored premises with evidence, DESIGN §4 columns.
 WITH reasons AS (
     SELECT e.premises_id,
-           string_agg(e.sentence, $sep ORDER BY e.strength * w.weight DESC, e.signal) AS reasons
+           -- the strongest reasons first, at most $max_reasons of them
+           array_to_string(list(e.sentence ORDER BY e.strength * w.weight DESC, e.signal)[1:$max_reasons], $sep) AS reasons
     FROM evidence e JOIN ref_signal_weights w USING (signal)
     WHERE e.run_id = $run_id
     GROUP BY e.premises_id
