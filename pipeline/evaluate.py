@@ -39,6 +39,18 @@ def _cells_sql() -> str:
     """
 
 
+def _pairs_within_sql(keys: str) -> str:
+    """Record pairs, by source pair (sa <= sb), that share the cluster given by `keys`
+    ("t": truth place, "p": predicted premises, "t, p": both) — from the `per` counts."""
+    on = " AND ".join(f"a.{k.strip()} = b.{k.strip()}" for k in keys.split(","))
+    return f"""
+        SELECT a.source AS sa, b.source AS sb,
+               sum(CASE WHEN a.source = b.source THEN a.n * (a.n - 1) / 2 ELSE a.n * b.n END) AS n
+        FROM (SELECT {keys}, source, sum(n) AS n FROM per GROUP BY ALL) a
+        JOIN (SELECT {keys}, source, sum(n) AS n FROM per GROUP BY ALL) b ON {on} AND a.source <= b.source
+        GROUP BY ALL"""
+
+
 def link_metrics(con, truth_dir: Path) -> pd.DataFrame:
     """Pairwise P/R/F1 per source pair and overall, plus B-cubed over all records."""
     load_truth_members(con, truth_dir)
@@ -46,25 +58,9 @@ def link_metrics(con, truth_dir: Path) -> pd.DataFrame:
     pair_counts = con.execute(f"""
         WITH cells AS ({_cells_sql()}),
         per AS (SELECT t, p, source, count(*) AS n FROM cells GROUP BY ALL),
-        tp AS (
-            SELECT a.source AS sa, b.source AS sb,
-                   sum(CASE WHEN a.source = b.source THEN a.n * (a.n - 1) / 2 ELSE a.n * b.n END) AS n
-            FROM per a JOIN per b ON a.t = b.t AND a.p = b.p AND a.source <= b.source GROUP BY ALL
-        ),
-        tt AS (
-            SELECT a.source AS sa, b.source AS sb,
-                   sum(CASE WHEN a.source = b.source THEN a.n * (a.n - 1) / 2 ELSE a.n * b.n END) AS n
-            FROM (SELECT t, source, sum(n) AS n FROM per GROUP BY ALL) a
-            JOIN (SELECT t, source, sum(n) AS n FROM per GROUP BY ALL) b ON a.t = b.t AND a.source <= b.source
-            GROUP BY ALL
-        ),
-        pp AS (
-            SELECT a.source AS sa, b.source AS sb,
-                   sum(CASE WHEN a.source = b.source THEN a.n * (a.n - 1) / 2 ELSE a.n * b.n END) AS n
-            FROM (SELECT p, source, sum(n) AS n FROM per GROUP BY ALL) a
-            JOIN (SELECT p, source, sum(n) AS n FROM per GROUP BY ALL) b ON a.p = b.p AND a.source <= b.source
-            GROUP BY ALL
-        )
+        tp AS ({_pairs_within_sql("t, p")}),
+        tt AS ({_pairs_within_sql("t")}),
+        pp AS ({_pairs_within_sql("p")})
         SELECT coalesce(tt.sa, pp.sa) AS sa, coalesce(tt.sb, pp.sb) AS sb,
                coalesce(tp.n, 0) AS tp, coalesce(tt.n, 0) AS true_pairs, coalesce(pp.n, 0) AS pred_pairs
         FROM tt FULL JOIN pp USING (sa, sb) LEFT JOIN tp USING (sa, sb)

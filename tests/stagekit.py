@@ -51,3 +51,19 @@ def daily_readings(con, account_no: str, start: str, days: int, kwh: float, vall
         [account_no, start, valley_share, valley_share, valley_share,
          step_day, step_day, step_kwh, kwh, days],
     )
+
+
+def signal_evidence_by_account(con, code: str, as_of, **overrides):
+    """Build premises, prepare the signals' inputs and run one signal; the evidence frame
+    indexed by the power account of each premises (None where it has none)."""
+    from pipeline.link import build_premises
+    from pipeline.signals import prepare, signal_evidence
+
+    cfg = project_config()
+    build_premises(con, cfg)
+    prepare(con, cfg, as_of)
+    df = signal_evidence(con, cfg, code, as_of, night_hours=[[22, 24], [0, 6]], **overrides)
+    acct = dict(con.execute(
+        "SELECT premises_id, source_key FROM premises_members WHERE source = 'power_accounts'").fetchall())
+    df["account_no"] = df["premises_id"].map(acct)
+    return df.set_index("account_no")

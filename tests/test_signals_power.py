@@ -7,9 +7,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.link import build_premises
-from pipeline.signals import HERE, _evidence_frame, _run_sql_file, signal_params
-from tests.stagekit import daily_readings, insert, project_config, stg_db
+from tests.stagekit import daily_readings, insert, signal_evidence_by_account, stg_db
 
 START = "2021-01-01"
 DAYS = 181
@@ -47,17 +45,8 @@ def _peers(con, n: int = 4, category: str = "一般工商业用电", kwh: float 
         daily_readings(con, r["account_no"], START, DAYS, kwh + 10 * i, 0.1)
 
 
-def _evidence(con, code: str, **overrides):
-    cfg = project_config()
-    build_premises(con, cfg)
-    _run_sql_file(con, HERE / "prepare.sql", {"as_of": AS_OF, "baseline_days": 84})
-    params = signal_params(cfg, code, AS_OF)
-    params.update(overrides)
-    params["night_hours"] = [[22, 24], [0, 6]]
-    df = _evidence_frame(con, cfg, code, params)
-    keys = dict(con.execute("SELECT premises_id, source_key FROM premises_members WHERE source = 'power_accounts'").fetchall())
-    df["account_no"] = df["premises_id"].map(keys)
-    return df.set_index("account_no")
+def _evidence(con, code, **overrides):
+    return signal_evidence_by_account(con, code, AS_OF, **overrides)
 
 
 # ---------------------------------------------------------------- power_surge

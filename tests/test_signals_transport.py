@@ -11,10 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.link import build_premises
-from pipeline.signals import HERE, _evidence_frame, _run_sql_file, signal_params
 from pipeline.signals.stops import detect_stops, merge_stops, night_minutes
-from tests.stagekit import insert, project_config, stg_db
+from tests.stagekit import insert, signal_evidence_by_account, stg_db
 
 AS_OF = dt.date(2021, 6, 30)
 M_LAT = 111_320.0
@@ -258,16 +256,7 @@ def _tracks(con, rows):
 
 
 def _evidence(con, code, **overrides):
-    cfg = project_config()
-    build_premises(con, cfg)
-    _run_sql_file(con, HERE / "prepare.sql", {"as_of": AS_OF, "baseline_days": 84})
-    params = signal_params(cfg, code, AS_OF)
-    params.update(overrides)
-    params["night_hours"] = [[22, 24], [0, 6]]
-    df = _evidence_frame(con, cfg, code, params)
-    acct = dict(con.execute("SELECT premises_id, source_key FROM premises_members WHERE source = 'power_accounts'").fetchall())
-    df["account_no"] = df["premises_id"].map(acct)
-    return df.set_index("account_no")
+    return signal_evidence_by_account(con, code, AS_OF, **overrides)
 
 
 # ---------------------------------------------------------------- truck_stop

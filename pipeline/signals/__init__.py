@@ -80,27 +80,39 @@ def _evidence_frame(con, cfg: Config, code: str, params: dict) -> pd.DataFrame:
     return con.execute(sql, _bind(sql, params)).df()
 
 
-def compute_evidence(con, cfg: Config, run_id: int, as_of: dt.date) -> dict[str, int]:
-    """Write this run's evidence rows; return the number of premises each signal fired on."""
-    con.execute(EVIDENCE_DDL)
-    con.execute("DELETE FROM evidence WHERE run_id = ?", [run_id])
-    tou = cfg.campaign.get("time_of_use", {})
+def prepare(con, cfg: Config, as_of: dt.date) -> None:
+    """Shared inputs of the signals for one run date: prepare.sql and the chemical lexicon."""
+    windows = cfg.scoring.get("windows", {})
     _run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of,
-                                              "baseline_days": int(cfg.scoring.get("windows", {}).get("baseline_days", 84))})
+                                              "baseline_days": int(windows.get("baseline_days", 84))})
     lexicon = pd.read_csv(LEXICON, dtype=str, keep_default_na=False)
     con.register("_lexicon", lexicon)
     con.execute("CREATE OR REPLACE TEMP TABLE ref_chemicals AS SELECT * FROM _lexicon")
     con.unregister("_lexicon")
+
+
+def signal_evidence(con, cfg: Config, code: str, as_of: dt.date, **overrides) -> pd.DataFrame:
+    """One signal's evidence frame (needs prepare() for as_of); overrides replace settings."""
+    params = signal_params(cfg, code, as_of)
+    params["night_hours"] = [list(x) for x in cfg.campaign.get("time_of_use", {}).get(
+        "night_hours", [[22, 24], [0, 6]])]
+    params.update(overrides)
+    df = _evidence_frame(con, cfg, code, params)
+    df = df[COLUMNS].copy() if len(df) else pd.DataFrame(columns=COLUMNS)
+    df["value"] = df["value"].astype("string")
+    df["baseline"] = df["baseline"].astype("string")
+    df["strength"] = df["strength"].astype(float).clip(0, 1)
+    return df[df["sentence"].notna() & df["premises_id"].notna()]
+
+
+def compute_evidence(con, cfg: Config, run_id: int, as_of: dt.date) -> dict[str, int]:
+    """Write this run's evidence rows; return the number of premises each signal fired on."""
+    con.execute(EVIDENCE_DDL)
+    con.execute("DELETE FROM evidence WHERE run_id = ?", [run_id])
+    prepare(con, cfg, as_of)
     fired: dict[str, int] = {}
     for code, spec in cfg.scoring["signals"].items():
-        params = signal_params(cfg, code, as_of)
-        params["night_hours"] = [list(x) for x in tou.get("night_hours", [[22, 24], [0, 6]])]
-        df = _evidence_frame(con, cfg, code, params)
-        df = df[COLUMNS].copy() if len(df) else pd.DataFrame(columns=COLUMNS)
-        df["value"] = df["value"].astype("string")
-        df["baseline"] = df["baseline"].astype("string")
-        df["strength"] = df["strength"].astype(float).clip(0, 1)
-        df = df[df["sentence"].notna() & df["premises_id"].notna()]
+        df = signal_evidence(con, cfg, code, as_of)
         con.register("_ev", df)
         con.execute("INSERT INTO evidence SELECT ?, premises_id, ?, ?, strength, value, baseline, sentence FROM _ev",
                     [run_id, code, spec["family"]])
