@@ -2,7 +2,10 @@
 
 All figures are tie-aware: premises with equal scores are taken in random order, and the
 figures are the expected values over that order (computed exactly, not by sampling).
-A planted place counts as found at the rank of its best-ranked premises.
+A planted place counts as found at the rank of its best-ranked premises — or of the
+best-ranked premises of another place at the same address: an inspector who visits the host
+factory finds the workshop hidden in it (厂中厂 drawing on the host's meter has no records
+of its own).
 
 Baselines are the single-source lists each office would hand over, built from the same
 data and mapped to the same premises:
@@ -134,6 +137,14 @@ def ranking_report(con, truth_dir: Path, ranking: pd.DataFrame, as_of) -> dict:
     allp = con.execute("SELECT premises_id, community AS our_community FROM premises").df()
     df = allp.merge(ranking, on="premises_id", how="left").merge(best, on="premises_id", how="left")
     df["planted_place"] = df["place_id"].where(df["role"] == "planted")
+    # a visit to an address finds a planted workshop at that street number ("…290号后座" is
+    # in the building at "…290号")
+    number = places["address"].str.extract(r"^(.*?\d+号)", expand=False)
+    at_address = (planted.assign(k=number[planted.index]).dropna(subset=["k"]).drop_duplicates("k")
+                  .set_index("k")["place_id"])
+    addr_of = pd.Series(number.to_numpy(), index=places["place_id"])
+    via_address = df["place_id"].map(addr_of).map(at_address)
+    df["planted_place"] = df["planted_place"].fillna(via_address)
     k5 = max(1, math.ceil(0.05 * n_premises))
     ks = sorted(set(KS) | {k5})
     found = expected_found(df["score"], df["planted_place"], n_planted, ks)
