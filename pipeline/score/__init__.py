@@ -43,6 +43,7 @@ def score_premises(con, cfg: Config, run_id: int, as_of) -> int:
         {"run_id": run_id, "as_of": as_of, "max_score": float(cfg.scoring["max_score"]),
          "bonus": float(cfg.scoring["corroboration_bonus"]),
          "licensed_discount": float(cfg.scoring.get("licensed_discount", 0.5)),
+         "grace_days": int(cfg.scoring.get("licence_renewal_grace_days", 180)),
          "legit_re": "|".join(re.escape(w) for w in cfg.scoring.get("legit_name_words", ["加油站"])),
          "cover_re": "|".join(re.escape(w) for w in cfg.scoring["signals"].get("cover_name", {}).get(
              "words", ["生物", "科技", "新材料", "化工厂"]))},

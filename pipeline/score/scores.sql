@@ -9,8 +9,11 @@ WITH shape AS (
     SELECT m.premises_id,
            count(*) FILTER (WHERE m.source = 'registry') AS n_registry,
            count(*) FILTER (WHERE m.source = 'licenses') AS n_licenses,
-           bool_or(m.source = 'licenses' AND (l.valid_to IS NULL OR l.valid_to >= $as_of)) AS licensed,
-           string_agg(DISTINCT l.license_no, '、') FILTER (WHERE l.valid_to IS NULL OR l.valid_to >= $as_of) AS license_nos,
+           -- a licence that expired within the renewal grace is most often being renewed (换证)
+           bool_or(m.source = 'licenses' AND (l.valid_to IS NULL OR l.valid_to >= $as_of - $grace_days)) AS licensed,
+           string_agg(DISTINCT l.license_no, '、')
+               FILTER (WHERE l.valid_to IS NULL OR l.valid_to >= $as_of - $grace_days) AS license_nos,
+           bool_or(m.source = 'licenses' AND l.valid_to < $as_of AND l.valid_to >= $as_of - $grace_days) AS renewing,
            bool_or(m.source = 'registry' AND regexp_matches(r.name, $legit_re)) AS legit_name,
            bool_or(m.source = 'registry' AND regexp_matches(r.name, $cover_re)) AS cover_named
     FROM premises_members m
@@ -49,7 +52,8 @@ scored AS (
                 WHEN s.n_registry > 0 THEN 2
                 ELSE 3 END AS category,
            CASE WHEN (s.licensed OR s.legit_name) AND a.raw IS NOT NULL THEN
-                CASE WHEN s.licensed THEN '持有有效危化品许可（' || s.license_nos || '），用电/运输证据按 '
+                CASE WHEN s.licensed AND s.renewing THEN '危化品许可（' || s.license_nos || '）到期未满换证宽限期，用电/运输证据按 '
+                     WHEN s.licensed THEN '持有有效危化品许可（' || s.license_nos || '），用电/运输证据按 '
                      ELSE '登记为合法危化品收货场所（如加油站），用电/运输证据按 ' END
                 || CAST(round(100 * $licensed_discount) AS INTEGER) || '% 计分' END AS discount_note
     FROM premises p
