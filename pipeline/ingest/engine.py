@@ -29,7 +29,6 @@ Duplicate keys inside one file: the last row wins; each earlier row is rejected 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from contextlib import contextmanager

@@ -184,7 +184,7 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     recs = con.execute(
         "SELECT rid, source, source_key, is_person, community, road, number, person_key, core, category "
         "FROM int_link_parsed ORDER BY rid").df()
-    n_pairs = _score_pairs(con, lk, n)
+    _score_pairs(con, lk, n)
     n_decisions = load_decisions(con, Path(lk["decisions_dir"]) if lk.get("decisions_dir") else None)
     threshold = float(lk["match_threshold"])
     # only pairs the model accepts come into Python (plus any the analyst decided on)

@@ -38,7 +38,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     lv, m = surge_table(con, cfg, params)
     if lv.empty:
         return pc.empty()
-    rd, bd = params["recent_days"], params["baseline_days"]
+    rd = params["recent_days"]
     lo, hi = float(params["min_ratio"]), float(params["full_ratio"])
     rows = []
     hol = m.holiday_spans()

@@ -30,7 +30,6 @@ that holds no hazmat licence — above all at night and again and again.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import numpy as np

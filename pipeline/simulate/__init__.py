@@ -12,8 +12,6 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 
 from pipeline.errors import UserError
 

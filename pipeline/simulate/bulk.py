@@ -349,8 +349,6 @@ def _acct_frame(b: Builder, mask, pid, a, lon, lat, prof, lvl, acc_name, status_
     # random small share of paused accounts anyway
     extra_pause = (status == "正常") & (r.random(n) < 0.01)
     status[extra_pause] = "暂停"
-    cname = _arr(c["name"] for c in b.comms)
-    ci = np.searchsorted(cname, sub["c"]) if False else None  # unused
     tr_n = r.integers(1, 12, n).astype(str)
     transformer = np.where(cat == "大工业用电", _cat(_arr(s[:8] for s in acc_name[idx]), "专变"),
                            _cat(sub["c"], tr_n, "号公变")).astype(O)

@@ -11,7 +11,7 @@ from pipeline.simulate import vocab as V
 from pipeline.simulate.bulk import bulk
 from pipeline.simulate.geo import fullwidth
 from pipeline.simulate.special import build_specials
-from pipeline.simulate.world import N_DAYS, START, TRACK_DAYS, Builder, day
+from pipeline.simulate.world import N_DAYS, TRACK_DAYS, Builder, day
 
 TRACK_START = N_DAYS - TRACK_DAYS       # first day index of the GPS window
 

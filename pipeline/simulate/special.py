@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 
 from pipeline.simulate import vocab as V
-from pipeline.simulate.world import (N_DAYS, P_BAKERY, P_CHEM, P_COLD, P_EV, P_FACTORY, P_FARM,
+from pipeline.simulate.world import (P_BAKERY, P_CHEM, P_COLD, P_EV, P_FACTORY, P_FARM,
                                      P_GAS, P_HOME, P_IDLE, P_NIGHT, P_OFFICE, P_RAMP, Builder, day)
 
 CHEM_SCOPES = {

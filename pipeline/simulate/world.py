@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from pipeline.simulate import vocab as V
-from pipeline.simulate.geo import (M_PER_DEG_LAT, fullwidth, fullwidth_digits, m_per_deg_lon,
-                                   make_usccs, uscc_check, wgs84_to_gcj02)
+from pipeline.simulate.geo import (M_PER_DEG_LAT, fullwidth_digits, m_per_deg_lon,
+                                   make_usccs, wgs84_to_gcj02)
 
 START = dt.date(2021, 1, 1)
 N_DAYS = 181                      # 2021-01-01 … 2021-06-30
