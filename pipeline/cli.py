@@ -72,6 +72,8 @@ def cmd_ingest(a) -> int:
     if a.source not in SOURCES:
         raise UserError(f"未知数据来源 {a.source}，应为：{'、'.join(SOURCES)}")
     config_mod.load(a.config)
+    # the verdict lines are this command's output; the library's log of them would repeat them
+    logging.getLogger("pipeline.ingest").setLevel(logging.ERROR)
     con = connect(a.db)
     try:
         verdicts = ingest_files(con, a.source, [Path(f) for f in a.files], a.config,

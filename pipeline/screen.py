@@ -103,9 +103,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
     con = connect(db_path)
     try:
         with timer("导入（ingest）"):
-            verdicts = ingest_inbox(con, inbox, config_dir, archive_dir)
-        for v in verdicts:
-            (log.warning if v.status == "refused" else log.info)("%s", v.message)
+            verdicts = ingest_inbox(con, inbox, config_dir, archive_dir)   # logs each file's verdict
         if as_of is None:
             as_of = latest_data_date(con)
         con.execute(RUNS_DDL)
