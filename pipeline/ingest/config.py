@@ -30,6 +30,7 @@ SOURCES: tuple[str, ...] = (
     "tracks",
     "tips",
     "sites",
+    "outcomes",
 )
 
 FIELD_TYPES = {

@@ -90,3 +90,10 @@ CREATE TABLE IF NOT EXISTS stg_sites (
     batch_id INTEGER, src_row BIGINT,
     site_id VARCHAR, site_type VARCHAR, address VARCHAR, owner VARCHAR, lon DOUBLE, lat DOUBLE
 );
+
+-- Inspectors' returns (outcomes); measures canonical, joined with 、.
+CREATE TABLE IF NOT EXISTS stg_outcomes (
+    batch_id INTEGER, src_row BIGINT,
+    premises_id VARCHAR, visit_date DATE, inspector VARCHAR, finding VARCHAR, category INTEGER,
+    measures VARCHAR, confiscated_wan DOUBLE, note VARCHAR
+);
