@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS runs (
 
 # Tables whose row counts go into the manifest.
 _COUNTED = ("batches", "rejects", "stg_registry", "stg_licenses", "stg_power_accounts",
-            "stg_power_readings", "stg_waybills", "stg_tracks", "stg_tips", "stg_sites",
+            "stg_power_readings", "stg_waybills", "stg_tracks", "stg_tips", "stg_sites", "stg_outcomes",
             "premises", "premises_members")
 
 # The date column that tells how fresh each source is.
@@ -91,6 +91,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
     from pipeline.ingest import ingest_inbox
     from pipeline.link import build_premises
     from pipeline.publish import left_the_list, publish_lists
+    from pipeline.publish.forms import write_forms
     from pipeline.score import score_premises
     from pipeline.signals import compute_evidence
 
@@ -125,6 +126,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
         with timer("输出清单（publish）"):
             lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg))
             left = left_the_list(con, cfg, run_id)
+            forms = write_forms(con, cfg, out_dir, as_of, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
         con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
         manifest = {
@@ -139,6 +141,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             "this_run_files": [asdict(v) for v in verdicts],
             "source_freshness": freshness,
             "left_the_list": left,
+            "forms": forms,
             "row_counts": counts,
             "link": link_counts,
             "signals_fired": fired,

@@ -81,6 +81,13 @@ class _Check:
     kind: str                        # 'invalid' | 'reject' | 'suspect'
 
 
+
+def _holds(rc) -> str:
+    """A row check's condition as SQL that is never NULL: a check that cannot be evaluated
+    (a NULL operand) does not fire, instead of silently dropping the row from both stg and
+    rejects."""
+    return f"coalesce(({rc.condition}), false)"
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
     con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
@@ -240,8 +247,8 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable, fast: 
     total = " OR ".join(C.total_row_sql(C.ident(f"c{i}")) for i in range(len(raw.headers))) or "false"
     row_expr = "_row" if raw.has_row_column else f"(CAST({int(raw.header_row)} AS BIGINT) + _rid + 1)"
     any_present = " OR ".join(f"p_{f.name}" for f in fields) or "false"
-    any_bad = " OR ".join([f"b_{f.name}" for f in fields] + [f"({rc.condition})" for _, rc in rcs]) or "false"
-    any_err = " OR ".join([f"e_{n} IS NOT NULL" for n, _, e, _ in s2v if e] + [f"({rc.condition})" for _, rc in rcs]) or "false"
+    any_bad = " OR ".join([f"b_{f.name}" for f in fields] + [_holds(rc) for _, rc in rcs]) or "false"
+    any_err = " OR ".join([f"e_{n} IS NOT NULL" for n, _, e, _ in s2v if e] + [_holds(rc) for _, rc in rcs]) or "false"
 
     def stage(source_rel: str, detail: bool) -> str:
         s1 = [f"{v} AS v_{n}, {p} AS p_{n}" for n, v, p, _ in s1v]
@@ -253,7 +260,7 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable, fast: 
         s3 += [f"{expr} AS {C.ident('q_' + name)}" for name, expr in rules.private_columns.items()]
         if detail:
             s3 += [f"e_{n}, r_{n}" for n, _, e, _ in s2v if e]
-            s3 += [f"CASE WHEN {rc.condition} THEN {C.lit(rc.reason)} END AS rc_{i}" for i, (_, rc) in enumerate(rcs)]
+            s3 += [f"CASE WHEN {_holds(rc)} THEN {C.lit(rc.reason)} END AS rc_{i}" for i, (_, rc) in enumerate(rcs)]
             s3 += [f"r_{fld} AS rcr_{i}" for i, (fld, _) in enumerate(rcs)]
         stage1 = (f"SELECT _rid + 1 AS _ord, {row_expr} AS _row, coalesce({total}, false) AS _total, "
                   f"{', '.join(s1)} FROM {source_rel}")
@@ -301,7 +308,7 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable, fast: 
               + ", ".join([f"v_{n} AS x_{n}, p_{n}" for n, _, _ in fv] + [f"r_{n}" for n, _, _, _ in s1v
                                                                          if f"r_{n}" in referenced])
               + f", ({' AND '.join(fok) or 'true'}) AS _ok FROM ({f1}) f1")
-        rc_any = " OR ".join(f"({rc.condition})" for _, rc in rcs) or "false"
+        rc_any = " OR ".join(_holds(rc) for _, rc in rcs) or "false"
         flag = f"(_ok AND NOT _total AND ({any_present}) AND NOT coalesce({rc_any}, true))"
         o = [f"{expr} AS {C.ident('o_' + name)}" for name, expr in cols.items()]
         f3 = f"SELECT _ord, _row, {flag} AS _fast, {', '.join(o)} FROM ({f2}) f2"
