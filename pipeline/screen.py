@@ -92,6 +92,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
     from pipeline.link import build_premises
     from pipeline.publish import left_the_list, publish_lists
     from pipeline.publish.forms import write_forms
+    from pipeline.publish.report import write_report
     from pipeline.score import score_premises
     from pipeline.signals import compute_evidence
 
@@ -127,6 +128,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg))
             left = left_the_list(con, cfg, run_id)
             forms = write_forms(con, cfg, out_dir, as_of, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
+            write_report(con, cfg, run_id, as_of, out_dir, freshness, lists, left, _source_notes(freshness, cfg))
         con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
         manifest = {
@@ -172,6 +174,8 @@ def _source_notes(freshness: dict, cfg) -> list[str]:
     max_age = int(cfg.scoring.get("stale_after_days", 14))
     notes = []
     for source, f in freshness.items():
+        if source == "outcomes":
+            continue                  # inspectors' returns are not a screening source
         label = text.SOURCE_LABELS.get(source, source)
         if f["missing"]:
             notes.append(text.MISSING_SOURCE.format(label=label))

@@ -235,3 +235,31 @@ def test_premises_that_leave_the_list_are_reported_with_the_reason(tmp_path):
     score_premises(con, cfg, 2, AS_OF)
     left = {r["premises_id"]: r["reason"] for r in left_the_list(con, cfg, 2)}
     assert left == {shoe: "本周已无任何证据"}
+
+
+def test_weekly_report_counts_each_communitys_progress(tmp_path):
+    from pipeline.publish.report import progress, write_report
+
+    con = _world()
+    cfg = _run(con)
+    cfg.scoring["min_score_for_list"] = 1
+    listed = con.execute("SELECT premises_id, community FROM scores WHERE run_id = 1 AND score >= 1 "
+                         "ORDER BY rank").fetchall()
+    (p1, c1), (p2, c2) = listed[0], listed[1]
+    insert(con, "stg_outcomes", [
+        dict(premises_id=p1, visit_date=dt.date(2021, 6, 20), finding="未发现问题"),
+        dict(premises_id=p1, visit_date=dt.date(2021, 6, 28), finding="违法违规", category=3),   # later return wins
+        dict(premises_id=p2, visit_date=dt.date(2021, 6, 29), finding="无法进入"),
+        dict(premises_id=p2, visit_date=dt.date(2021, 7, 9), finding="违法违规", category=2),    # after the run date
+    ])
+    prog = progress(con, cfg, 1, AS_OF).set_index("community")
+    n_listed = {c: sum(1 for _, cc in listed if cc == c) for c in {c1, c2}}
+    got = {c: tuple(int(prog.loc[c, k]) for k in ("listed", "visited", "found_illegal", "no_access", "pending", "overdue"))
+           for c in {c1, c2}}
+    expect = {}
+    for c in {c1, c2}:
+        visited = (c == c1) + (c == c2)
+        expect[c] = (n_listed[c], visited, int(c == c1), int(c == c2), n_listed[c] - visited, 0)
+    assert got == expect
+    page = write_report(con, cfg, 1, AS_OF, tmp_path, {}, {c1: 1}, [], ["<b>注意</b>"]).read_text(encoding="utf-8")
+    assert "各社区进度" in page and "&lt;b&gt;注意&lt;/b&gt;" in page and "<b>注意</b>" not in page
