@@ -17,7 +17,9 @@ legal representatives stay separate premises; `premises.place_id` groups premise
 same community + road + number, and `places` counts them, so the 厂中厂 pattern is visible
 to the signals. A power account in a person's name links by address only (a personal
 name never links by name), and only when the address holds exactly one registered entity
-that has no meter of its own; otherwise it stays a separate premises of that place.
+that has no meter of its own and the meter is not a residential one (a dwelling at a
+business address); otherwise it stays a separate premises of that place. Two meters at
+one street number under different names stay apart too (households, rented rooms).
 
 `premises_id` is stable across weekly runs: a premises takes the id most of its records
 had in the previous run (table link_premises_ids), else one derived from its anchor record.
