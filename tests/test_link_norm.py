@@ -60,6 +60,8 @@ def test_chinese_numerals():
     ("晋江市灵源街道办事处灵水工业区", "灵水", None, None),
     ("晋江市灵源大布林社区布林路七号", "大布林", "布林路", "7"),
     ("灵源林口路5号", "林口", "林口路", "5"),
+    ("晋江市灵源大布林村创业路231后座", "大布林", "创业路", "231"),      # 号 dropped before 后座
+    ("福建省泉州市晋江市灵源街道小浯塘社区兴业路226", "小浯塘", "兴业路", "226"),
 ])
 def test_address_parts(raw, community, road, number):
     a = parse_address(raw, PATS)
