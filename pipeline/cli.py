@@ -95,6 +95,23 @@ def cmd_simulate(a) -> int:
     return 0
 
 
+def cmd_simulate_returns(a) -> int:
+    from pipeline.simulate.returns import inspector_returns
+
+    if a.lists is None:
+        con_out = a.db.parent / "out"
+        runs = sorted(p for p in con_out.iterdir() if p.is_dir()) if con_out.exists() else []
+        if not runs:
+            raise UserError("找不到走访清单：请用 --lists 指定清单所在文件夹")
+        a.lists = runs[-1]
+    out = a.out or a.world / "inbox" / "outcomes" / f"检查结果回报_{a.date.isoformat()}.csv"
+    df = inspector_returns(a.db, a.world / "truth", a.lists, out, a.date, seed=a.seed)
+    print(f"已生成模拟检查回报 {len(df)} 条：{out}")
+    for k, v in df["检查结论"].value_counts().items():
+        print(f"  {k}：{v}")
+    return 0
+
+
 def cmd_evaluate(a) -> int:
     import duckdb
     import pandas as pd
@@ -168,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, default=7)
     m.add_argument("--scale", choices=["demo", "city"], default="demo")
     m.set_defaults(func=cmd_simulate)
+
+    r = sub.add_parser("simulate-returns", help="模拟检查人员按清单走访并回报结果（演示与测试用）")
+    r.add_argument("--world", type=Path, default=DEMO_DIR, help="模拟世界目录（含 truth/）")
+    r.add_argument("--db", type=Path, default=DEMO_DIR / "warehouse.duckdb")
+    r.add_argument("--lists", type=Path, default=None, help="走访清单所在文件夹（默认：最近一次输出）")
+    r.add_argument("--date", type=_date, required=True, help="检查日期 YYYY-MM-DD")
+    r.add_argument("--out", type=Path, default=None, help="默认写入 <world>/inbox/outcomes/")
+    r.add_argument("--seed", type=int, default=7)
+    r.set_defaults(func=cmd_simulate_returns)
 
     e = sub.add_parser("evaluate", help="用模拟世界的真值评估场所归并与排名")
     e.add_argument("--truth", type=Path, required=True, help="模拟世界的 truth 目录")

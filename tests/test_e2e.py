@@ -145,3 +145,26 @@ def test_analyst_notebook_runs_on_the_screened_world(screened):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "run " in r.stdout and "buildings holding several premises" in r.stdout
+
+
+def test_visit_return_rescreen_loop_fills_the_forms_and_progress(screened):
+    import openpyxl
+
+    base, out_dir, _ = screened
+    returns = base / "world" / "inbox" / "outcomes" / "检查结果回报.csv"
+    r = _cli("simulate-returns", "--world", str(base / "world"), "--db", str(base / "w.duckdb"),
+             "--lists", str(out_dir), "--date", "2021-07-08", "--out", str(returns))
+    assert r.returncode == 0, r.stderr
+    ret = pd.read_csv(returns, encoding="utf-8-sig", dtype=str)
+    r = _cli("screen", "--inbox", str(base / "world" / "inbox"), "--db", str(base / "w.duckdb"),
+             "--out", str(base / "out4"), "--as-of", "2021-07-10")
+    assert r.returncode == 0, r.stderr
+    run_dir = base / "out4" / "2021-07-10"
+    ws = openpyxl.load_workbook(run_dir / "附件2_汇总表.xlsx").worksheets[0]
+    rows = {row[0]: row[1:] for row in ws.iter_rows(min_row=5, max_row=12, values_only=True)}
+    assert sum(rows["发现违法违规企业数（家）"]) == int((ret["检查结论"] == "违法违规").sum())
+    form3 = openpyxl.load_workbook(run_dir / "附件3_排查统计表.xlsx").worksheets[0]
+    listed = [row for row in form3.iter_rows(min_row=5, values_only=True) if isinstance(row[0], int)]
+    assert len(listed) == int((ret["检查结论"] == "违法违规").sum())
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "各社区进度" in page and "逾期未查" in page

@@ -59,7 +59,10 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
               (SELECT max(run_id) FROM scores WHERE run_id < ?) AND score >= ? AND rank_in_community <= ?)""",
         [run_id, float(cfg.scoring["min_score_for_list"]), int(cfg.scoring["list_length"])] * 2).fetchone()[0]
     prog = progress(con, cfg, run_id, as_of)
-    hit = lambda r: f"{r.found_illegal / r.visited:.0%}" if r.visited else "—"   # noqa: E731
+    def hit(r) -> str:
+        seen_inside = r.visited - r.no_access
+        return f"{r.found_illegal / seen_inside:.0%}" if seen_inside else "—"
+
     due = _list_deadline(cfg)
     parts = [
         f"<h1>{html.escape(TITLE)}</h1>",
@@ -77,7 +80,7 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
         _table(["工作点", "社区", "清单数", "已检查", "发现违法违规", "无法进入/未找到", "待检查", "逾期未查", "命中率"],
                [[r.work_point, r.community, r.listed, r.visited, r.found_illegal, r.no_access, r.pending,
                  r.overdue, hit(r)] for r in prog.itertuples()]),
-        "<p>命中率 = 发现违法违规 ÷ 已检查；无法进入、未找到不计为“未发现问题”。</p>",
+        "<p>命中率 = 发现违法违规 ÷（已检查 − 无法进入/未找到）；无法进入、未找到不计为“未发现问题”。</p>",
     ]
     style = ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
              "th,td{border:1px solid #999;padding:4px 8px;text-align:left}th{background:#eee}</style>")
