@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from pipeline.ingest import ingest_files
 from pipeline.ingest.outcomes import PREMISES_REASON
