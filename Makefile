@@ -21,9 +21,12 @@ setup: $(STAMP) ## create .venv and install the project (done automatically by t
 screen: $(STAMP) ## screen data/inbox; with an empty inbox, screen the built-in demo subdistrict
 	$(PY) -m pipeline screen --demo-if-empty
 
-demo: $(STAMP) ## regenerate the demo subdistrict from scratch and screen it
+demo: $(STAMP) ## regenerate the demo subdistrict, screen it, simulate a week of visits, screen again
 	rm -rf data/demo
 	$(PY) -m pipeline screen --demo-if-empty --inbox data/demo/empty-inbox
+	$(PY) -m pipeline simulate-returns --world data/demo --db data/demo/warehouse.duckdb --date 2021-07-08
+	$(PY) -m pipeline screen --inbox data/demo/inbox --db data/demo/warehouse.duckdb --out data/demo/out \
+		--decisions data/demo/decisions --as-of 2021-07-10
 
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest
