@@ -125,8 +125,8 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             )
         freshness = _freshness(con, as_of)
         with timer("输出清单（publish）"):
-            lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg))
-            left = left_the_list(con, cfg, run_id)
+            lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg), as_of)
+            left = left_the_list(con, cfg, run_id, as_of)
             forms = write_forms(con, cfg, out_dir, as_of, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
             write_report(con, cfg, run_id, as_of, out_dir, freshness, lists, left, _source_notes(freshness, cfg))
         con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])

@@ -226,15 +226,21 @@ def test_premises_that_leave_the_list_are_reported_with_the_reason(tmp_path):
 
     con = _world()
     cfg = _run(con)
-    shoe = con.execute("SELECT premises_id FROM premises_members WHERE source_key = '3500000001'").fetchone()[0]
-    assert con.execute("SELECT score FROM scores WHERE premises_id = ?", [shoe]).fetchone()[0] > 0
     cfg.scoring["min_score_for_list"] = 1
+    publish_lists(con, cfg, 1, tmp_path / "w1", as_of=AS_OF)
+    shoe = con.execute("SELECT premises_id FROM premises_members WHERE source_key = '3500000001'").fetchone()[0]
+    house = con.execute("SELECT premises_id FROM premises_members WHERE source_key = '3500000003'").fetchone()[0]
+    listed1 = {r[0] for r in con.execute("SELECT premises_id FROM visit_lists WHERE run_id = 1").fetchall()}
+    assert {shoe, house} <= listed1
     con.execute("DELETE FROM stg_tips")             # next week: the tip-off is withdrawn
+    insert(con, "stg_outcomes", [dict(premises_id=house, visit_date=dt.date(2021, 6, 29), finding="违法违规",
+                                      category=3)])  # and the house has been inspected
     build_premises(con, cfg)
     compute_evidence(con, cfg, 2, AS_OF)
     score_premises(con, cfg, 2, AS_OF)
-    left = {r["premises_id"]: r["reason"] for r in left_the_list(con, cfg, 2)}
-    assert left == {shoe: "本周已无任何证据"}
+    publish_lists(con, cfg, 2, tmp_path / "w2", as_of=AS_OF)
+    left = {r["premises_id"]: r["reason"] for r in left_the_list(con, cfg, 2, AS_OF)}
+    assert left == {shoe: "本周已无任何证据", house: "已检查（2021-06-29，结论：违法违规）"}
 
 
 def test_weekly_report_counts_each_communitys_progress(tmp_path):
@@ -243,8 +249,9 @@ def test_weekly_report_counts_each_communitys_progress(tmp_path):
     con = _world()
     cfg = _run(con)
     cfg.scoring["min_score_for_list"] = 1
-    listed = con.execute("SELECT premises_id, community FROM scores WHERE run_id = 1 AND score >= 1 "
-                         "ORDER BY rank").fetchall()
+    publish_lists(con, cfg, 1, tmp_path / "lists", as_of=AS_OF)
+    listed = con.execute("SELECT premises_id, community FROM visit_lists WHERE run_id = 1 "
+                         "ORDER BY community, list_rank").fetchall()
     (p1, c1), (p2, c2) = listed[0], listed[1]
     insert(con, "stg_outcomes", [
         dict(premises_id=p1, visit_date=dt.date(2021, 6, 20), finding="未发现问题"),
@@ -259,7 +266,8 @@ def test_weekly_report_counts_each_communitys_progress(tmp_path):
     expect = {}
     for c in {c1, c2}:
         visited = (c == c1) + (c == c2)
-        expect[c] = (n_listed[c], visited, int(c == c1), int(c == c2), n_listed[c] - visited, 0)
+        # a visit that could not get in leaves the premises pending: it has to be visited again
+        expect[c] = (n_listed[c], visited, int(c == c1), int(c == c2), n_listed[c] - int(c == c1), 0)
     assert got == expect
     page = write_report(con, cfg, 1, AS_OF, tmp_path, {}, {c1: 1}, [], ["<b>注意</b>"]).read_text(encoding="utf-8")
     assert "各社区进度" in page and "&lt;b&gt;注意&lt;/b&gt;" in page and "<b>注意</b>" not in page

@@ -7,6 +7,7 @@ Chinese Excel opens them. No cell may start a spreadsheet formula from input tex
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -57,23 +58,36 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def left_the_list(con, cfg: Config, run_id: int) -> list[dict]:
+def _list_params(cfg: Config, run_id: int, as_of) -> dict:
+    return {"run_id": run_id, "as_of": as_of, "min_score": float(cfg.scoring["min_score_for_list"]),
+            "list_length": int(cfg.scoring["list_length"])}
+
+
+def build_visit_lists(con, cfg: Config, run_id: int, as_of) -> None:
+    """The table visit_lists for this run (lists.sql): who is on which community's list."""
+    for stmt in filter(str.strip, (HERE / "lists.sql").read_text(encoding="utf-8").split(";\n")):
+        used = {k: v for k, v in _list_params(cfg, run_id, as_of).items() if f"${k}" in stmt}
+        con.execute(stmt, used)
+
+
+def left_the_list(con, cfg: Config, run_id: int, as_of) -> list[dict]:
     """Premises listed last run but not this run, each with the reason (for the manifest)."""
-    df = con.execute((HERE / "left.sql").read_text(encoding="utf-8"),
-                     {"run_id": run_id, "min_score": float(cfg.scoring["min_score_for_list"]),
-                      "list_length": int(cfg.scoring["list_length"])}).df()
+    df = con.execute((HERE / "left.sql").read_text(encoding="utf-8"), _list_params(cfg, run_id, as_of)).df()
     return df.to_dict("records")
 
 
-def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str] | None = None) -> dict[str, int]:
+def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str] | None = None,
+                  as_of=None) -> dict[str, int]:
     """Write the lists of one run into out_dir; return rows per community list. `notes`
     (e.g. which sources are missing or stale) go to the workbook's 说明 sheet."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    if as_of is None:
+        as_of = dt.date.max           # every return counts
+    build_visit_lists(con, cfg, run_id, as_of)
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
         {"run_id": run_id, "sep": text.REASON_SEP, "max_reasons": int(cfg.scoring.get("max_reasons", 3)),
-         "min_score": float(cfg.scoring["min_score_for_list"]),
-         "list_length": int(cfg.scoring["list_length"])},
+         },
     ).df()
     _write_csv(_frame(rows, "rank"), out_dir / "ranking.csv")
     listed = rows[rows["listed"]]

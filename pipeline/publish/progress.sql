@@ -1,9 +1,9 @@
--- Per community: premises on this run's list, how many were visited (latest return up to
--- the run date), found 违法违规, could not be entered, still pending, and overdue
--- (listed, not visited, and the run date is past the phase's list deadline).
+-- Per community, over the campaign so far: premises that have been on a visit list (this
+-- run or an earlier one), how many were visited (latest return up to the run date), found
+-- 违法违规, could not be entered or found, are still pending, and overdue (not yet seen
+-- inside and the run date is past the phase's list deadline).
 WITH listed AS (
-    SELECT premises_id, community FROM scores
-    WHERE run_id = $run_id AND score >= $min_score AND rank_in_community <= $list_length
+    SELECT DISTINCT premises_id, community FROM visit_lists WHERE run_id <= $run_id
 ),
 latest AS (
     SELECT premises_id, arg_max(finding, visit_date) AS finding
@@ -15,8 +15,10 @@ SELECT c.community, c.work_point,
        count(o.premises_id) FILTER (WHERE l.premises_id IS NOT NULL) AS visited,
        count(*) FILTER (WHERE o.finding = '违法违规' AND l.premises_id IS NOT NULL) AS found_illegal,
        count(*) FILTER (WHERE o.finding IN ('无法进入', '未找到') AND l.premises_id IS NOT NULL) AS no_access,
-       count(*) FILTER (WHERE l.premises_id IS NOT NULL AND o.premises_id IS NULL AND NOT $overdue) AS pending,
-       count(*) FILTER (WHERE l.premises_id IS NOT NULL AND o.premises_id IS NULL AND $overdue) AS overdue
+       count(*) FILTER (WHERE l.premises_id IS NOT NULL AND coalesce(o.finding IN ('无法进入', '未找到'), true)
+                          AND NOT $overdue) AS pending,
+       count(*) FILTER (WHERE l.premises_id IS NOT NULL AND coalesce(o.finding IN ('无法进入', '未找到'), true)
+                          AND $overdue) AS overdue
 FROM comms c
 LEFT JOIN listed l USING (community)
 LEFT JOIN latest o USING (premises_id)

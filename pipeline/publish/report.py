@@ -34,9 +34,7 @@ def _list_deadline(cfg: Config) -> dt.date | None:
 def progress(con, cfg: Config, run_id: int, as_of: dt.date):
     due = _list_deadline(cfg)
     return con.execute((HERE / "progress.sql").read_text(encoding="utf-8"), {
-        "run_id": run_id, "as_of": as_of,
-        "min_score": float(cfg.scoring["min_score_for_list"]), "list_length": int(cfg.scoring["list_length"]),
-        "overdue": bool(due and as_of > due),
+        "run_id": run_id, "as_of": as_of, "overdue": bool(due and as_of > due),
     }).df()
 
 
@@ -54,10 +52,9 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
         SELECT source, count(*), sum(rows_loaded), sum(rows_rejected), max(loaded_at)::DATE
         FROM batches GROUP BY source ORDER BY source""").fetchall()
     new = con.execute("""
-        SELECT count(*) FROM scores s WHERE s.run_id = ? AND s.score >= ? AND s.rank_in_community <= ?
-          AND s.premises_id NOT IN (SELECT premises_id FROM scores WHERE run_id =
-              (SELECT max(run_id) FROM scores WHERE run_id < ?) AND score >= ? AND rank_in_community <= ?)""",
-        [run_id, float(cfg.scoring["min_score_for_list"]), int(cfg.scoring["list_length"])] * 2).fetchone()[0]
+        SELECT count(*) FROM visit_lists WHERE run_id = ? AND premises_id NOT IN (
+            SELECT premises_id FROM visit_lists WHERE run_id = (SELECT max(run_id) FROM visit_lists WHERE run_id < ?))""",
+        [run_id, run_id]).fetchone()[0]
     prog = progress(con, cfg, run_id, as_of)
     def hit(r) -> str:
         seen_inside = r.visited - r.no_access
@@ -77,7 +74,7 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
                [[r["premises_id"], r["community"], r["previous_score"], r["score"], r["reason"]] for r in left])
         if left else "",
         "<h2>各社区进度</h2>",
-        _table(["工作点", "社区", "清单数", "已检查", "发现违法违规", "无法进入/未找到", "待检查", "逾期未查", "命中率"],
+        _table(["工作点", "社区", "上过清单", "已检查", "发现违法违规", "无法进入/未找到", "待检查", "逾期未查", "命中率"],
                [[r.work_point, r.community, r.listed, r.visited, r.found_illegal, r.no_access, r.pending,
                  r.overdue, hit(r)] for r in prog.itertuples()]),
         "<p>命中率 = 发现违法违规 ÷（已检查 − 无法进入/未找到）；无法进入、未找到不计为“未发现问题”。</p>",

@@ -18,20 +18,19 @@ people AS (
     GROUP BY m.premises_id
 ),
 prev AS (
-    SELECT DISTINCT premises_id FROM scores
-    WHERE run_id = (SELECT max(run_id) FROM scores WHERE run_id < $run_id)
-      AND score >= $min_score AND rank_in_community <= $list_length
+    SELECT premises_id FROM visit_lists WHERE run_id = (SELECT max(run_id) FROM visit_lists WHERE run_id < $run_id)
 )
-SELECT s.rank, s.rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
+SELECT s.rank, v.list_rank AS rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
        a.accounts, pe.legal_rep, pe.phone, s.score, s.category,
        concat_ws($sep, r.reasons, s.discount_note) AS reasons, p.lon, p.lat,
        s.premises_id NOT IN (SELECT premises_id FROM prev) AS is_new,
-       s.score >= $min_score AND s.rank_in_community <= $list_length AS listed
+       v.premises_id IS NOT NULL AS listed
 FROM scores s
 JOIN premises p USING (premises_id)
 LEFT JOIN ref_communities c ON c.name = s.community
 LEFT JOIN reasons r USING (premises_id)
 LEFT JOIN accounts a USING (premises_id)
 LEFT JOIN people pe USING (premises_id)
+LEFT JOIN visit_lists v ON v.run_id = s.run_id AND v.premises_id = s.premises_id
 WHERE s.run_id = $run_id AND s.score > 0
 ORDER BY s.rank;
