@@ -12,15 +12,11 @@ import html
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.publish.text import SOURCE_LABELS
 
 HERE = Path(__file__).parent
 
 TITLE = "灵源街道“小化工”风险筛查周报"
-SOURCE_LABELS = {
-    "registry": "市场主体登记", "licenses": "危化品许可", "power_accounts": "电力用户档案",
-    "power_readings": "用电量", "waybills": "危货电子运单", "tracks": "危货车辆轨迹",
-    "tips": "群众举报", "sites": "闲置场所台账", "outcomes": "检查结果回报",
-}
 
 
 def _list_deadline(cfg: Config) -> dt.date | None:

@@ -14,5 +14,5 @@ STALE_SOURCE = "{label}数据最新日期为 {latest}，距数据截至日 {age}
 SOURCE_LABELS = {
     "registry": "市场主体登记", "licenses": "危化品许可", "power_accounts": "电力用户档案",
     "power_readings": "用电量", "waybills": "危货电子运单", "tracks": "危货车辆轨迹",
-    "tips": "群众举报", "sites": "闲置场所台账",
+    "tips": "群众举报", "sites": "闲置场所台账", "outcomes": "检查结果回报",
 }
