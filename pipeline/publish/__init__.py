@@ -60,7 +60,8 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 
 def _list_params(cfg: Config, run_id: int, as_of) -> dict:
     return {"run_id": run_id, "as_of": as_of, "min_score": float(cfg.scoring["min_score_for_list"]),
-            "list_length": int(cfg.scoring["list_length"])}
+            "list_length": int(cfg.scoring["list_length"]),
+            "random_share": float(cfg.scoring.get("random_share", 0.1))}
 
 
 def build_visit_lists(con, cfg: Config, run_id: int, as_of) -> None:
@@ -72,7 +73,8 @@ def build_visit_lists(con, cfg: Config, run_id: int, as_of) -> None:
 
 def left_the_list(con, cfg: Config, run_id: int, as_of) -> list[dict]:
     """Premises listed last run but not this run, each with the reason (for the manifest)."""
-    df = con.execute((HERE / "left.sql").read_text(encoding="utf-8"), _list_params(cfg, run_id, as_of)).df()
+    sql = (HERE / "left.sql").read_text(encoding="utf-8")
+    df = con.execute(sql, {k: v for k, v in _list_params(cfg, run_id, as_of).items() if f"${k}" in sql}).df()
     return df.to_dict("records")
 
 
@@ -87,9 +89,10 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
         {"run_id": run_id, "sep": text.REASON_SEP, "max_reasons": int(cfg.scoring.get("max_reasons", 3)),
+         "random_note": text.RANDOM_PICK,
          },
     ).df()
-    _write_csv(_frame(rows, "rank"), out_dir / "ranking.csv")
+    _write_csv(_frame(rows[rows["score"] > 0], "rank"), out_dir / "ranking.csv")
     listed = rows[rows["listed"]]
     names = [c["name"] for c in cfg.communities]
     if (listed["community"] == cfg.unassigned).any():
@@ -97,7 +100,7 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     counts: dict[str, int] = {}
     sheets: dict[str, pd.DataFrame] = {}
     for name in names:
-        part = _frame(listed[listed["community"] == name], "rank_in_community")
+        part = _frame(listed[listed["community"] == name].sort_values("rank_in_community"), "rank_in_community")
         _write_csv(part, out_dir / f"visit_list_{name}.csv")
         sheets[name] = part
         counts[name] = len(part)

@@ -3,7 +3,13 @@
 -- has been dealt with and leaves the lists; one the inspectors could not enter or find
 -- stays on. The remaining premises at or above the score line are ranked per community by
 -- their subdistrict rank (ties already broken by premises_id) and cut at list_length.
-CREATE TABLE IF NOT EXISTS visit_lists (run_id INTEGER, premises_id VARCHAR, community VARCHAR, list_rank BIGINT);
+-- Then a share of each list (random_share) is drawn at random from the community's other
+-- premises, below the cut, and marked random_pick: visits chosen by the score alone say
+-- nothing about what the score misses, these do (an honest estimate of the lists' hit rate
+-- and of a learned model's lift). The draw is a hash of premises and run: deterministic.
+CREATE TABLE IF NOT EXISTS visit_lists (run_id INTEGER, premises_id VARCHAR, community VARCHAR, list_rank BIGINT,
+                                        random_pick BOOLEAN);
+ALTER TABLE visit_lists ADD COLUMN IF NOT EXISTS random_pick BOOLEAN;
 DELETE FROM visit_lists WHERE run_id = $run_id;
 INSERT INTO visit_lists
 WITH done AS (
@@ -17,5 +23,21 @@ ranked AS (
            row_number() OVER (PARTITION BY community ORDER BY rank) AS list_rank
     FROM scores
     WHERE run_id = $run_id AND score >= $min_score AND premises_id NOT IN (SELECT premises_id FROM done)
+),
+top AS (SELECT * FROM ranked WHERE list_rank <= $list_length),
+sizes AS (SELECT community, count(*) AS n FROM top GROUP BY community),
+below AS (
+    SELECT s.premises_id, s.community,
+           row_number() OVER (PARTITION BY s.community ORDER BY hash(s.premises_id || ':' || $run_id), s.premises_id) AS k
+    FROM scores s
+    WHERE s.run_id = $run_id AND s.premises_id NOT IN (SELECT premises_id FROM top)
+      AND s.premises_id NOT IN (SELECT premises_id FROM done)
+),
+picks AS (
+    SELECT b.premises_id, b.community, z.n + b.k AS list_rank
+    FROM below b JOIN sizes z USING (community)
+    WHERE b.k <= ceil($random_share * z.n)
 )
-SELECT $run_id, premises_id, community, list_rank FROM ranked WHERE list_rank <= $list_length;
+SELECT $run_id, premises_id, community, list_rank, false FROM top
+UNION ALL
+SELECT $run_id, premises_id, community, list_rank, true FROM picks;

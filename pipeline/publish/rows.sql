@@ -22,7 +22,8 @@ prev AS (
 )
 SELECT s.rank, v.list_rank AS rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
        a.accounts, pe.legal_rep, pe.phone, s.score, s.category,
-       concat_ws($sep, r.reasons, s.discount_note) AS reasons, p.lon, p.lat,
+       CASE WHEN v.random_pick THEN $random_note
+            ELSE concat_ws($sep, r.reasons, s.discount_note) END AS reasons, p.lon, p.lat,
        s.premises_id NOT IN (SELECT premises_id FROM prev) AS is_new,
        v.premises_id IS NOT NULL AS listed
 FROM scores s
@@ -32,5 +33,5 @@ LEFT JOIN reasons r USING (premises_id)
 LEFT JOIN accounts a USING (premises_id)
 LEFT JOIN people pe USING (premises_id)
 LEFT JOIN visit_lists v ON v.run_id = s.run_id AND v.premises_id = s.premises_id
-WHERE s.run_id = $run_id AND s.score > 0
+WHERE s.run_id = $run_id AND (s.score > 0 OR v.premises_id IS NOT NULL)
 ORDER BY s.rank;

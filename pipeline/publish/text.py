@@ -6,6 +6,7 @@ COLUMNS = [
 ]
 YES, NO = "是", "否"
 REASON_SEP = "；"
+RANDOM_PICK = "随机抽查：从清单之外随机抽取，用于估计清单的真实命中率，不代表该处有风险证据"
 UNNAMED = "（名称不详）"
 NOTES_SHEET = "说明"
 NO_NOTES = "本次各来源数据齐全。"
