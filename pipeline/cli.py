@@ -99,8 +99,8 @@ def cmd_simulate_returns(a) -> int:
     from pipeline.simulate.returns import inspector_returns
 
     if a.lists is None:
-        con_out = a.db.parent / "out"
-        runs = sorted(p for p in con_out.iterdir() if p.is_dir()) if con_out.exists() else []
+        out_root = a.db.parent / "out"
+        runs = sorted(p for p in out_root.iterdir() if p.is_dir()) if out_root.exists() else []
         if not runs:
             raise UserError("找不到走访清单：请用 --lists 指定清单所在文件夹")
         a.lists = runs[-1]

@@ -82,9 +82,7 @@ def _evidence_frame(con, cfg: Config, code: str, params: dict) -> pd.DataFrame:
 
 def prepare(con, cfg: Config, as_of: dt.date) -> None:
     """Shared inputs of the signals for one run date: prepare.sql and the chemical lexicon."""
-    windows = cfg.scoring.get("windows", {})
-    _run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of,
-                                              "baseline_days": int(windows.get("baseline_days", 84))})
+    _run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of})
     lexicon = pd.read_csv(LEXICON, dtype=str, keep_default_na=False)
     con.register("_lexicon", lexicon)
     con.execute("CREATE OR REPLACE TEMP TABLE ref_chemicals AS SELECT * FROM _lexicon")

@@ -66,9 +66,8 @@ class Matrix:
         start = as_of - pd.Timedelta(days=search_days - 1)
         self.days = pd.date_range(start, as_of, freq="D")
         df = con.execute(
-            """SELECT d.premises_id, d.day, d.kwh, d.kwh_valley, t.kwh_peak
-               FROM sig_daily d LEFT JOIN sig_daily_tou t USING (premises_id, day)
-               WHERE d.day >= ?::DATE AND d.day <= ?::DATE""",
+            """SELECT premises_id, day, kwh, kwh_valley, kwh_peak FROM sig_daily
+               WHERE day >= ?::DATE AND day <= ?::DATE""",
             [start.date(), as_of.date()]).df()
         self.ids = np.array(sorted(df["premises_id"].unique())) if len(df) else np.array([], dtype=object)
         P, D = len(self.ids), len(self.days)
