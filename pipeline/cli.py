@@ -51,9 +51,11 @@ def cmd_screen(a) -> int:
         inbox, db, out = demo / "inbox", demo / "warehouse.duckdb", demo / "out"
         a.decisions = demo / "decisions"
         log.info("使用演示数据（模拟的灵源街道）：%s", inbox)
-    res = screen(inbox, db, out, as_of=a.as_of, config_dir=a.config, decisions_dir=a.decisions)
+    res = screen(inbox, db, out, as_of=a.as_of, config_dir=a.config, decisions_dir=a.decisions, run_date=a.date)
     refused = [v for v in res.verdicts if v.status == "refused"]
-    print(f"\n筛查完成（第 {res.run_id} 次运行，数据截至 {res.as_of}）。")
+    print(f"\n筛查完成（第 {res.run_id} 次运行，运行日期 {res.run_date}，数据截至 {res.as_of}）。")
+    if res.model.get("note"):
+        print(f"走访结果学习：{res.model['note']}")
     print(f"各社区走访清单：{res.out_dir}/visit_list_<社区>.csv")
     print(f"全街道排名：{res.out_dir / 'ranking.csv'}；运行记录：{res.out_dir / 'manifest.json'}")
     print(f"疑似同一场所待确认：{res.out_dir / 'link_candidates.csv'}（填写“决定”列后放入 {a.decisions or 'data/decisions/'}）")
@@ -109,6 +111,39 @@ def cmd_simulate_returns(a) -> int:
     print(f"已生成模拟检查回报 {len(df)} 条：{out}")
     for k, v in df["检查结论"].value_counts().items():
         print(f"  {k}：{v}")
+    return 0
+
+
+CAMPAIGN_COLUMNS = {
+    "week": "周", "run_date": "清单日期", "inside": "进门检查", "hits": "查实", "list_inside": "按分上榜·进门",
+    "list_hits": "按分上榜·查实", "rnd_inside": "随机抽查·进门", "rnd_hits": "随机抽查·查实",
+    "model": "模型状态", "lift": "模型提升", "missed_estimate": "清单外违法估计", "planted_below_truth": "清单外违法（真值）",
+}
+
+
+def cmd_simulate_campaign(a) -> int:
+    import pandas as pd
+
+    from pipeline.simulate.campaign import run_campaign
+
+    if not (a.world / "truth").exists():
+        raise UserError(f"{a.world} 不是模拟世界（缺少 truth/）：请先运行 python -m pipeline simulate --out {a.world}")
+    tables = []
+    for learning in ((True, False) if a.compare else (not a.no_learning,)):
+        label = "有学习" if learning else "无学习"
+        df = run_campaign(a.world, a.work / ("learn" if learning else "rules"), weeks=a.weeks,
+                          per_community=a.visits, learning=learning, start=a.start, seed=a.seed, config_dir=a.config)
+        df.insert(0, "variant", label)
+        tables.append(df)
+        shown = df[[c for c in CAMPAIGN_COLUMNS if c in df.columns]].rename(columns=CAMPAIGN_COLUMNS)
+        print(f"\n模拟专项行动（{label}，每社区每周走访 {a.visits} 处）")
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        done = df.dropna(subset=["inside"])
+        print(f"合计：进门检查 {int(done['inside'].sum())} 处，查实 {int(done['hits'].sum())} 处，"
+              f"命中率 {done['hits'].sum() / max(1, done['inside'].sum()):.0%}")
+    out = a.work / "campaign.csv"
+    pd.concat(tables, ignore_index=True).to_csv(out, index=False, encoding="utf-8-sig")
+    print(f"\n逐周数字：{out}")
     return 0
 
 
@@ -168,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", type=Path, default=DEFAULT_DB)
     s.add_argument("--out", type=Path, default=DEFAULT_OUT)
     s.add_argument("--as-of", type=_date, default=None, help="数据截至日期（默认：数据中最新日期）")
+    s.add_argument("--date", type=_date, default=None,
+                   help="运行日期：检查结果算到这一天，期限按这一天判断（默认：数据截至日期与最近一次检查日期中较晚者）")
     s.add_argument("--decisions", type=Path, default=None,
                    help="分析员的场所归并决定文件夹（默认见 configs/linking.yaml 的 decisions_dir）")
     s.add_argument("--demo-if-empty", action="store_true",
@@ -194,6 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="默认写入 <world>/inbox/outcomes/")
     r.add_argument("--seed", type=int, default=7)
     r.set_defaults(func=cmd_simulate_returns)
+
+    c = sub.add_parser("simulate-campaign", help="模拟数周的专项行动：筛查→走访→回报→再筛查（演示与评估用）")
+    c.add_argument("--world", type=Path, default=DEMO_DIR, help="模拟世界目录（含 inbox/ 与 truth/）")
+    c.add_argument("--work", type=Path, default=Path("data/campaign"), help="工作目录（会被清空重建）")
+    c.add_argument("--weeks", type=int, default=6)
+    c.add_argument("--visits", type=int, default=5, help="每个社区每周走访场所数")
+    c.add_argument("--start", type=_date, default=dt.date(2021, 7, 5), help="第一周清单日期")
+    c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--no-learning", action="store_true", help="不使用走访结果学习")
+    c.add_argument("--compare", action="store_true", help="有学习、无学习各跑一遍并对比")
+    c.set_defaults(func=cmd_simulate_campaign)
 
     e = sub.add_parser("evaluate", help="用模拟世界的真值评估场所归并与排名")
     e.add_argument("--truth", type=Path, required=True, help="模拟世界的 truth 目录")

@@ -17,6 +17,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_DIR = Path("configs")
 
+#: configs/learning.yaml's settings when the file leaves a key out
+LEARNING_DEFAULTS: dict[str, Any] = {
+    "enabled": True, "min_labels": 30, "min_each_class": 5, "train_share": 0.6, "eval_k": 20,
+    "min_lift": 0.0, "model_weight": 0.4, "regularisation_c": 1.0,
+}
+
 
 @dataclass
 class Config:
@@ -26,6 +32,7 @@ class Config:
     linking: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
+    learning: dict[str, Any] = field(default_factory=lambda: dict(LEARNING_DEFAULTS))
 
     @property
     def communities(self) -> list[dict[str, Any]]:
@@ -81,6 +88,10 @@ def _check_campaign(c: dict[str, Any], path: Path) -> list[str]:
             if (not isinstance(span, list) or len(span) != 2
                     or not all(isinstance(h, int) and 0 <= h <= 24 for h in span)):
                 errs.append(f"{path}：time_of_use.{key} 的每一段应写成 [开始小时, 结束小时]，0–24，现为 {span!r}")
+    errs += _check_phases(c.get("phases"), path)
+    g = c.get("visit_grace_days", 14)
+    if not isinstance(g, int) or isinstance(g, bool) or not 0 <= g <= 366:
+        errs.append(f"{path}：visit_grace_days 应是 0–366 之间的整数（天），现为 {g!r}")
     return errs
 
 
@@ -121,6 +132,46 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
     return errs
 
 
+def _check_learning(lr: dict[str, Any], path: Path) -> list[str]:
+    errs: list[str] = []
+    unknown = sorted(set(lr) - set(LEARNING_DEFAULTS))
+    if unknown:
+        errs.append(f"{path}：不认识的设置 {'、'.join(unknown)}（可用：{'、'.join(LEARNING_DEFAULTS)}）")
+    if not isinstance(lr.get("enabled", True), bool):
+        errs.append(f"{path}：enabled 应为 true 或 false，现为 {lr.get('enabled')!r}")
+    for key, lo, hi, integer in (("min_labels", 4, 100000, True), ("min_each_class", 1, 100000, True),
+                                 ("eval_k", 1, 100000, True), ("train_share", 0.1, 0.9, False),
+                                 ("min_lift", -1, 1, False), ("model_weight", 0, 1, False),
+                                 ("regularisation_c", 1e-6, 1e6, False)):
+        v = lr.get(key, LEARNING_DEFAULTS[key])
+        ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+        if isinstance(v, bool) or not ok or not lo <= v <= hi:
+            kind = "整数" if integer else "数"
+            errs.append(f"{path}：{key} 应是 {lo}–{hi} 之间的{kind}，现为 {v!r}")
+    return errs
+
+
+def _check_phases(phases: Any, path: Path) -> list[str]:
+    import datetime as dt
+
+    if phases is None:
+        return []
+    if not isinstance(phases, list):
+        return [f"{path}：phases 应是阶段列表（每项含 name、end 等日期）"]
+    errs: list[str] = []
+    for i, ph in enumerate(phases, 1):
+        if not isinstance(ph, dict) or not ph.get("name"):
+            errs.append(f"{path}：phases 第 {i} 项缺少 name（阶段名称）")
+            continue
+        for key in ("start", "end", "list_due", "visit_due", "report_due"):
+            v = ph.get(key)
+            if v is not None and not isinstance(v, dt.date):
+                errs.append(f"{path}：阶段 {ph['name']} 的 {key} 应写成日期 YYYY-MM-DD，现为 {v!r}")
+        if isinstance(ph.get("start"), dt.date) and isinstance(ph.get("end"), dt.date) and ph["start"] > ph["end"]:
+            errs.append(f"{path}：阶段 {ph['name']} 的开始日期晚于结束日期")
+    return errs
+
+
 def _check_linking(lk: dict[str, Any], path: Path) -> list[str]:
     errs: list[str] = []
     for key in ("match_threshold", "candidate_floor", "em_start_lambda", "ambiguity_margin"):
@@ -155,10 +206,16 @@ def load(config_dir: str | Path = DEFAULT_CONFIG_DIR) -> Config:
     errs += _check_campaign(campaign, campaign_path)
     errs += _check_scoring(scoring, scoring_path)
     errs += _check_linking(linking, linking_path)
+    learning_path = config_dir / "learning.yaml"
+    learning = dict(LEARNING_DEFAULTS)
+    if learning_path.exists():
+        read = _read_yaml(learning_path)
+        errs += _check_learning(read, learning_path)
+        learning.update(read)
     errs += validate_source_configs(config_dir)
     if errs:
         raise ConfigError("配置有误，未运行任何步骤：\n  - " + "\n  - ".join(errs))
-    cfg = Config(config_dir, campaign, scoring, linking, load_source_configs(config_dir))
+    cfg = Config(config_dir, campaign, scoring, linking, load_source_configs(config_dir), learning=learning)
     cfg.digest = config_digest(config_dir)
     return cfg
 

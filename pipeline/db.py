@@ -62,3 +62,18 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ).fetchone()[0]
     )
+
+
+RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, as_of DATE,
+    config_hash VARCHAR, batch_ids INTEGER[], out_dir VARCHAR, version VARCHAR
+);
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS run_date DATE;
+"""
+
+
+def ensure_runs_table(con) -> None:
+    """`runs`: one row per screening run (as_of = data date, run_date = day of the run)."""
+    for stmt in filter(str.strip, RUNS_DDL.split(";")):
+        con.execute(stmt)

@@ -13,16 +13,10 @@ from pathlib import Path
 import psutil
 
 from pipeline import __version__, config as config_mod
-from pipeline.db import connect, transaction
+from pipeline.db import connect, ensure_runs_table, transaction
 
 log = logging.getLogger(__name__)
 
-RUNS_DDL = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id INTEGER PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, as_of DATE,
-    config_hash VARCHAR, batch_ids INTEGER[], out_dir VARCHAR, version VARCHAR
-)
-"""
 
 # Tables whose row counts go into the manifest.
 _COUNTED = ("batches", "rejects", "stg_registry", "stg_licenses", "stg_power_accounts",
@@ -46,6 +40,8 @@ class ScreenResult:
     verdicts: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     lists: dict = field(default_factory=dict)
+    run_date: dt.date | None = None
+    model: dict = field(default_factory=dict)
 
 
 class _Timer:
@@ -85,10 +81,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def run_date_default(con, as_of: dt.date) -> dt.date:
+    """The date a run reports for when none is given: the newest information it holds — the
+    data date, or the latest inspection return if that is later (visits follow the data)."""
+    last_visit = con.execute("SELECT max(visit_date) FROM stg_outcomes").fetchone()[0]
+    return max(as_of, last_visit) if last_visit else as_of
+
+
 def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = None,
            config_dir: Path = Path("configs"), archive_dir: Path | None = None,
-           decisions_dir: Path | None = None) -> ScreenResult:
+           decisions_dir: Path | None = None, run_date: dt.date | None = None) -> ScreenResult:
+    """One weekly run. `as_of` is the data date (signal windows end there); `run_date` is the
+    day of the run (which returns count, deadlines), by default the later of the data date
+    and the newest return."""
     from pipeline.ingest import ingest_inbox
+    from pipeline.learn import estimate_hit_rates, learn
     from pipeline.link import build_premises
     from pipeline.publish import left_the_list, publish_lists
     from pipeline.publish.forms import write_forms
@@ -108,9 +115,11 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             verdicts = ingest_inbox(con, inbox, config_dir, archive_dir)   # logs each file's verdict
         if as_of is None:
             as_of = latest_data_date(con)
-        con.execute(RUNS_DDL)
+        if run_date is None:
+            run_date = run_date_default(con, as_of)
+        ensure_runs_table(con)
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
-        out_dir = out_root / as_of.isoformat()
+        out_dir = out_root / run_date.isoformat()
         with transaction(con):
             with timer("场所归并（link）"):
                 link_counts = build_premises(con, cfg)
@@ -118,17 +127,22 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
                 fired = compute_evidence(con, cfg, run_id, as_of)
             with timer("评分（score）"):
                 score_premises(con, cfg, run_id, as_of)
+            with timer("学习（learn）"):
+                model = learn(con, cfg, run_id, run_date)
             batch_ids = [r[0] for r in con.execute("SELECT batch_id FROM batches ORDER BY 1").fetchall()]
             con.execute(
-                "INSERT INTO runs VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-                [run_id, started, as_of, cfg.digest, batch_ids, str(out_dir), __version__],
+                "INSERT INTO runs (run_id, started_at, finished_at, as_of, config_hash, batch_ids, out_dir, version, "
+                "run_date) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+                [run_id, started, as_of, cfg.digest, batch_ids, str(out_dir), __version__, run_date],
             )
         freshness = _freshness(con, as_of)
         with timer("输出清单（publish）"):
-            lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg), as_of)
-            left = left_the_list(con, cfg, run_id, as_of)
-            forms = write_forms(con, cfg, out_dir, as_of, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
-            write_report(con, cfg, run_id, as_of, out_dir, freshness, lists, left, _source_notes(freshness, cfg))
+            lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg), run_date)
+            left = left_the_list(con, cfg, run_id, run_date)
+            estimates = estimate_hit_rates(con, cfg, run_id)
+            forms = write_forms(con, cfg, out_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
+            write_report(con, cfg, run_id, as_of, out_dir, freshness, lists, left, _source_notes(freshness, cfg),
+                         run_date=run_date, model=model, estimates=estimates)
         con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
         manifest = {
@@ -136,6 +150,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             "version": __version__,
             "started_at": started.isoformat(timespec="seconds"),
             "as_of": as_of.isoformat(),
+            "run_date": run_date.isoformat(),
             "config_hash": cfg.digest,
             "config_files": {str(p.relative_to(config_dir)): _sha256(p)
                              for p in sorted(Path(config_dir).rglob("*.yaml"))},
@@ -147,13 +162,15 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             "row_counts": counts,
             "link": link_counts,
             "signals_fired": fired,
+            "model": model,
+            "hit_rate_estimates": estimates,
             "list_rows": lists,
             "timings_s": timer.timings,
             "peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
         }
         (out_dir / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        return ScreenResult(run_id, as_of, out_dir, verdicts, counts, lists)
+        return ScreenResult(run_id, as_of, out_dir, verdicts, counts, lists, run_date=run_date, model=model)
     finally:
         con.close()
 

@@ -86,6 +86,9 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     if as_of is None:
         as_of = dt.date.max           # every return counts
     build_visit_lists(con, cfg, run_id, as_of)
+    from pipeline.learn import ensure_tables
+
+    ensure_tables(con)            # model_scores may not exist yet (no run has learnt)
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
         {"run_id": run_id, "sep": text.REASON_SEP, "max_reasons": int(cfg.scoring.get("max_reasons", 3)),

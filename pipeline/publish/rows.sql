@@ -23,7 +23,7 @@ prev AS (
 SELECT s.rank, v.list_rank AS rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
        a.accounts, pe.legal_rep, pe.phone, s.score, s.category,
        CASE WHEN v.random_pick THEN $random_note
-            ELSE concat_ws($sep, r.reasons, s.discount_note) END AS reasons, p.lon, p.lat,
+            ELSE concat_ws($sep, r.reasons, m.sentence, s.discount_note) END AS reasons, p.lon, p.lat,
        s.premises_id NOT IN (SELECT premises_id FROM prev) AS is_new,
        v.premises_id IS NOT NULL AS listed
 FROM scores s
@@ -33,5 +33,7 @@ LEFT JOIN reasons r USING (premises_id)
 LEFT JOIN accounts a USING (premises_id)
 LEFT JOIN people pe USING (premises_id)
 LEFT JOIN visit_lists v ON v.run_id = s.run_id AND v.premises_id = s.premises_id
+-- the learned model's line, when it is in use and moved the score
+LEFT JOIN model_scores m ON m.run_id = s.run_id AND m.premises_id = s.premises_id AND abs(m.model_points) >= 0.05
 WHERE s.run_id = $run_id AND (s.score > 0 OR v.premises_id IS NOT NULL)
 ORDER BY s.rank;

@@ -1,0 +1,269 @@
+"""Learn stage: teach the scorer with what inspectors found, honestly.
+
+Entry points: `learn(con, cfg, run_id, run_date)` after the score stage, and
+`estimate_hit_rates(con, cfg, run_id, run_date)` after the lists are built.
+
+- Labels (`learn_labels`): premises seen inside, 违法违规 = hit, 未发现问题 = miss; the
+  features are the evidence strengths and rule score of the run that listed them.
+- Model: a logistic regression on those features (few labels, so a small, regularised,
+  readable model). Time-validated every run: trained on the earlier visits, it must rank the
+  later visits better than the rule score (tie-aware precision at k) to be used at all.
+- In use: score = (1 − w) × rule + w × 100 × p for premises with evidence; the points it
+  moved show in 主要依据 (`model_scores.sentence`).
+- Random picks (随机抽查) are the only visits not chosen by the score: their hit rate
+  estimates how many illegal places remain below the cut (`hit_rate_estimates`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.learn import text
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+#: feature columns beyond the signals' strengths
+RULE = "rule_score"
+
+
+def _run_sql_file(con, path: Path, params: dict) -> None:
+    for stmt in filter(str.strip, path.read_text(encoding="utf-8").split(";\n")):
+        con.execute(stmt, {k: v for k, v in params.items() if f"${k}" in stmt})
+
+
+def ensure_tables(con) -> None:
+    from pipeline.db import ensure_runs_table
+
+    ensure_runs_table(con)
+    _run_sql_file(con, HERE / "tables.sql", {})
+    con.execute("ALTER TABLE model_scores ADD COLUMN IF NOT EXISTS sentence VARCHAR")
+
+
+def precision_at_k(scores: np.ndarray, hits: np.ndarray, k: int) -> float:
+    """Expected share of hits among the first k when equal scores come in random order."""
+    scores, hits = np.asarray(scores, float), np.asarray(hits, bool)
+    k = min(k, len(scores))
+    if k <= 0:
+        return float("nan")
+    expected, taken = 0.0, 0
+    for s in np.sort(np.unique(scores))[::-1]:
+        group = hits[scores == s]
+        room = k - taken
+        if room <= 0:
+            break
+        if len(group) <= room:
+            expected += group.sum()
+            taken += len(group)
+        else:
+            expected += group.sum() * room / len(group)
+            taken = k
+    return float(expected / k)
+
+
+def auc(scores: np.ndarray, hits: np.ndarray) -> float:
+    """Mann–Whitney AUC, ties counted half."""
+    scores, hits = np.asarray(scores, float), np.asarray(hits, bool)
+    pos, neg = scores[hits], scores[~hits]
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan")
+    gt = (pos[:, None] > neg[None, :]).sum()
+    eq = (pos[:, None] == neg[None, :]).sum()
+    return float((gt + 0.5 * eq) / (len(pos) * len(neg)))
+
+
+def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson interval of a proportion (sane at 0 of n, unlike the normal one)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def blend(rule: np.ndarray, prob: np.ndarray, weight: float) -> np.ndarray:
+    """The score with the model in use; premises without evidence (rule 0) stay at 0."""
+    rule = np.asarray(rule, float)
+    return np.where(rule > 0, (1 - weight) * rule + weight * 100 * np.asarray(prob, float), 0.0)
+
+
+def features(con, codes: list[str], keys: pd.DataFrame) -> pd.DataFrame:
+    """Feature matrix for (run_id, premises_id) rows of `keys`: rule score / 100 and each
+    signal's strength in that run (0 when it did not fire)."""
+    con.register("_keys", keys[["run_id", "premises_id"]])
+    try:
+        ev = con.execute("""
+            SELECT k.run_id, k.premises_id, e.signal, max(e.strength) AS strength
+            FROM _keys k JOIN evidence e USING (run_id, premises_id)
+            GROUP BY ALL""").df()
+        rule = con.execute("""
+            SELECT k.run_id, k.premises_id,
+                   coalesce(m.rule_score, s.score, 0) AS rule_score
+            FROM _keys k
+            LEFT JOIN model_scores m USING (run_id, premises_id)
+            LEFT JOIN scores s USING (run_id, premises_id)""").df()
+    finally:
+        con.unregister("_keys")
+    wide = ev.pivot_table(index=["run_id", "premises_id"], columns="signal", values="strength", aggfunc="max")
+    out = keys[["run_id", "premises_id"]].merge(rule, on=["run_id", "premises_id"], how="left")
+    out = out.merge(wide.reset_index(), on=["run_id", "premises_id"], how="left")
+    for c in codes:
+        if c not in out.columns:
+            out[c] = 0.0
+    out[RULE] = out[RULE].fillna(0.0)
+    out[codes] = out[codes].fillna(0.0).astype(float)
+    return out[["run_id", "premises_id", RULE, *codes]]
+
+
+def _model(c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=2000)
+
+
+def _xy(df: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    x = df[[RULE, *codes]].to_numpy(float).copy()
+    x[:, 0] /= 100.0
+    return x
+
+
+def _split(labels: pd.DataFrame, share: float) -> dt.date | None:
+    """The first visit date from which the later visits are the test set (~1 − share)."""
+    dates = labels["visit_date"].sort_values().to_numpy()
+    cut = dates[min(len(dates) - 1, int(math.ceil(share * len(dates))))]
+    if not (labels["visit_date"] < cut).any():
+        later = np.unique(dates[dates > cut])
+        cut = later[0] if len(later) else cut
+    return cut
+
+
+def validate(train: pd.DataFrame, test: pd.DataFrame, codes: list[str], lr: dict) -> dict:
+    """Train on `train`, compare rule score and blended score on `test` (tie-aware)."""
+    model = _model(float(lr["regularisation_c"])).fit(_xy(train, codes), train["hit"].astype(int))
+    prob = model.predict_proba(_xy(test, codes))[:, 1]
+    rule = test[RULE].to_numpy(float)
+    mixed = blend(rule, prob, float(lr["model_weight"]))
+    hits = test["hit"].to_numpy(bool)
+    k = int(min(int(lr["eval_k"]), max(1, len(test) // 2)))
+    return {"k": k, "precision_rule": precision_at_k(rule, hits, k), "precision_model": precision_at_k(mixed, hits, k),
+            "auc_rule": auc(rule, hits), "auc_model": auc(mixed, hits)}
+
+
+def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
+    """Labels, time validation and (when it earns it) the model's points in this run's scores."""
+    lr = cfg.learning
+    ensure_tables(con)
+    for t in ("model_scores", "model_runs"):
+        con.execute(f"DELETE FROM {t} WHERE run_id = ?", [run_id])
+    # the rule score of every premises with evidence, kept before any model moves it
+    con.execute("INSERT INTO model_scores (run_id, premises_id, rule_score, model_points) "
+                "SELECT run_id, premises_id, score, 0 FROM scores WHERE run_id = ? AND score > 0", [run_id])
+    _run_sql_file(con, HERE / "labels.sql", {"run_id": run_id, "run_date": run_date})
+    labels = con.execute("SELECT * FROM learn_labels WHERE run_id = ? ORDER BY visit_date, premises_id",
+                         [run_id]).df()
+    codes = sorted(cfg.scoring["signals"])
+    n, hits = len(labels), int(labels["hit"].sum()) if len(labels) else 0
+    row = {"run_id": run_id, "status": "", "used": False, "n_labels": n, "n_hits": hits, "split_date": None,
+           "n_train": None, "n_test": None, "k": None, "precision_rule": None, "precision_model": None,
+           "lift": None, "auc_rule": None, "auc_model": None, "coefficients": None, "note": ""}
+    need, each = int(lr["min_labels"]), int(lr["min_each_class"])
+    if not lr.get("enabled", True):
+        row.update(status="disabled", note=text.NOT_ENABLED)
+    elif n < need or hits < each or n - hits < each:
+        row.update(status="too_few", note=text.TOO_FEW.format(n=n, hits=hits, misses=n - hits, need=need, each=each))
+    else:
+        feats = features(con, codes, labels.rename(columns={"run_id": "_r", "feature_run_id": "run_id"}))
+        data = labels.rename(columns={"run_id": "_r", "feature_run_id": "run_id"}).merge(
+            feats, on=["run_id", "premises_id"], how="left")
+        cut = _split(data, float(lr["train_share"]))
+        train, test = data[data["visit_date"] < cut], data[data["visit_date"] >= cut]
+        ok = (train["hit"].sum() >= each and (~train["hit"]).sum() >= each
+              and test["hit"].any() and (~test["hit"]).any())
+        row.update(split_date=cut, n_train=len(train), n_test=len(test))
+        if not ok:
+            row.update(status="no_split", note=text.NO_SPLIT)
+        else:
+            v = validate(train, test, codes, lr)
+            lift = v["precision_model"] - v["precision_rule"]
+            used = lift > float(lr["min_lift"])
+            row.update(v, lift=lift, used=used, status="used" if used else "not_better",
+                       note=(text.USED if used else text.NOT_BETTER).format(
+                           k=v["k"], pm=v["precision_model"], pr=v["precision_rule"], w=float(lr["model_weight"])))
+            final = _model(float(lr["regularisation_c"])).fit(_xy(data, codes), data["hit"].astype(int))
+            row["coefficients"] = json.dumps(
+                {"intercept": round(float(final.intercept_[0]), 4),
+                 **{c: round(float(w), 4) for c, w in zip([RULE, *codes], final.coef_[0])}}, ensure_ascii=False)
+            if used:
+                _apply(con, cfg, run_id, final, codes, n)
+    con.execute("INSERT INTO model_runs BY NAME SELECT * FROM (SELECT " +
+                ", ".join(f"${k} AS {k}" for k in row) + ")", row)
+    log.info("learn: %s — %s", row["status"], row["note"])
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()
+            if k not in ("run_id", "coefficients")}
+
+
+def _apply(con, cfg: Config, run_id: int, model, codes: list[str], n_labels: int) -> None:
+    cur = con.execute("SELECT run_id, premises_id FROM model_scores WHERE run_id = ?", [run_id]).df()
+    if cur.empty:
+        return
+    feats = features(con, codes, cur)
+    prob = model.predict_proba(_xy(feats, codes))[:, 1]
+    rule = feats[RULE].to_numpy(float)
+    mixed = np.minimum(float(cfg.scoring["max_score"]), blend(rule, prob, float(cfg.learning["model_weight"])))
+    points = np.round(mixed, 1) - rule
+    upd = pd.DataFrame({"premises_id": feats["premises_id"], "model_prob": prob, "model_points": points,
+                        "sentence": [text.MODEL_REASON.format(n=n_labels, p=p, points=d)
+                                     for p, d in zip(prob, points)]})
+    con.register("_upd", upd)
+    try:
+        con.execute("""
+            UPDATE model_scores SET model_prob = u.model_prob, model_points = u.model_points, sentence = u.sentence
+            FROM _upd u WHERE model_scores.run_id = ? AND model_scores.premises_id = u.premises_id""", [run_id])
+    finally:
+        con.unregister("_upd")
+    _run_sql_file(con, HERE / "rerank.sql", {"run_id": run_id})
+
+
+def estimate_hit_rates(con, cfg: Config, run_id: int) -> list[dict]:
+    """Hit rate of the scored lists and of the random picks so far (labels of this run), and
+    from the latter the number of illegal places still below this run's cut."""
+    ensure_tables(con)
+    con.execute("DELETE FROM hit_rate_estimates WHERE run_id = ?", [run_id])
+    labels = con.execute("SELECT * FROM learn_labels WHERE run_id = ? AND listed", [run_id]).df()
+    below = con.execute("""
+        WITH done AS (SELECT premises_id FROM learn_labels WHERE run_id = $run_id)
+        SELECT count(*) FROM scores s
+        WHERE s.run_id = $run_id
+          AND s.premises_id NOT IN (SELECT premises_id FROM visit_lists WHERE run_id = $run_id AND NOT random_pick)
+          AND s.premises_id NOT IN (SELECT premises_id FROM done)""", {"run_id": run_id}).fetchall()[0][0]
+    rows = []
+    for part, mask in ((text.PART_LIST, ~labels["random_pick"].astype(bool)),
+                       (text.PART_RANDOM, labels["random_pick"].astype(bool))):
+        sub = labels[mask] if len(labels) else labels
+        n, h = len(sub), int(sub["hit"].sum()) if len(sub) else 0
+        lo, hi = wilson(h, n)
+        r = {"run_id": run_id, "part": part, "visits": n, "hits": h, "rate": h / n if n else None,
+             "ci_low": None if n == 0 else lo, "ci_high": None if n == 0 else hi,
+             "premises_below_cut": None, "missed_estimate": None, "missed_low": None, "missed_high": None}
+        if part == text.PART_RANDOM:
+            r["premises_below_cut"] = int(below)
+            if n:
+                r.update(missed_estimate=below * h / n, missed_low=below * lo, missed_high=below * hi)
+        rows.append(r)
+    df = pd.DataFrame(rows)
+    con.register("_est", df)
+    try:
+        con.execute("INSERT INTO hit_rate_estimates BY NAME SELECT * FROM _est")
+    finally:
+        con.unregister("_est")
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items() if k != "run_id"}
+            for r in rows]

@@ -1,0 +1,13 @@
+"""User-facing Chinese text of the learn stage, kept together."""
+
+#: the model's line in 主要依据 (points with sign, probability, visits it learnt from)
+MODEL_REASON = "走访结果学习：依据已检查的 {n} 处场所，证据相近的场所查实违法违规约 {p:.0%}，风险分 {points:+.1f}"
+#: model_runs.note
+NOT_ENABLED = "未启用（configs/learning.yaml 中 enabled: false）"
+TOO_FEW = "已检查场所 {n} 处（查实 {hits} 处、未发现问题 {misses} 处），不足以训练：至少需要 {need} 处且两类各 {each} 处"
+NO_SPLIT = "按检查日期无法分出训练期与验证期（后期检查中须两类结果都有）"
+NOT_BETTER = "模型未在后期检查中胜过规则评分（前 {k} 名命中率：模型 {pm:.0%}，规则 {pr:.0%}），本次不参与评分"
+USED = "模型在后期检查中胜过规则评分（前 {k} 名命中率：模型 {pm:.0%}，规则 {pr:.0%}），本次按权重 {w:.0%} 参与评分"
+#: hit_rate_estimates.part
+PART_LIST = "清单（按风险分）"
+PART_RANDOM = "随机抽查（清单之外）"
