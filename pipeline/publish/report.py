@@ -12,26 +12,60 @@ import html
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.publish import text as T
 from pipeline.publish.text import SOURCE_LABELS
 
 HERE = Path(__file__).parent
 
-TITLE = "灵源街道“小化工”风险筛查周报"
+
+
+def _date(v) -> dt.date | None:
+    if v is None or isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v))
 
 
 def _list_deadline(cfg: Config) -> dt.date | None:
     for phase in cfg.campaign.get("phases", []):
         if phase.get("list_due"):
-            due = phase["list_due"]
-            return due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due))
+            return _date(phase["list_due"])
     return None
 
 
-def progress(con, cfg: Config, run_id: int, as_of: dt.date):
-    due = _list_deadline(cfg)
+def _visit_deadline(cfg: Config) -> dt.date | None:
+    for phase in cfg.campaign.get("phases", []):
+        if phase.get("visit_due"):
+            return _date(phase["visit_due"])
+    return None
+
+
+def progress(con, cfg: Config, run_id: int, run_date: dt.date):
     return con.execute((HERE / "progress.sql").read_text(encoding="utf-8"), {
-        "run_id": run_id, "as_of": as_of, "overdue": bool(due and as_of > due),
+        "run_id": run_id, "run_date": run_date, "visit_due": _visit_deadline(cfg),
+        "grace_days": int(cfg.campaign.get("visit_grace_days", 14)),
     }).df()
+
+
+def phase_rows(cfg: Config, run_date: dt.date) -> list[list]:
+    """Each campaign phase with its state on the run date and its deadlines, days left."""
+    rows = []
+    for ph in cfg.campaign.get("phases", []):
+        start, end = _date(ph.get("start")), _date(ph.get("end"))
+        if start and run_date < start:
+            state = T.PHASE_NOT_STARTED
+        elif end and run_date > end:
+            state = T.PHASE_OVER
+        else:
+            state = T.PHASE_RUNNING
+        dues = []
+        for key, label in T.DEADLINES.items():
+            d = _date(ph.get(key))
+            if d:
+                left = (d - run_date).days
+                dues.append(T.DUE_LEFT.format(label=label, date=d, days=left) if left >= 0
+                            else T.DUE_PAST.format(label=label, date=d, days=-left))
+        rows.append([ph["name"], start or "", end or "", state, "；".join(dues)])
+    return rows
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -42,8 +76,81 @@ def _table(headers: list[str], rows: list[list]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _svg_bars(labels: list[str], series: list[tuple[str, list[float], str]], unit: str = "",
+              max_value: float | None = None) -> str:
+    """A grouped horizontal bar chart as inline SVG (no scripts, prints as drawn)."""
+    e = html.escape
+    if not labels:
+        return ""
+    top = max_value or max([max(v) for _, v, _ in series if v] + [1])
+    bar, gap, left, width = 12, 10, 110, 420
+    group = bar * len(series) + gap
+    height = group * len(labels) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" height="{height}" '
+             f'font-family="sans-serif" font-size="11">']
+    for i, lab in enumerate(labels):
+        y0 = i * group
+        parts.append(f'<text x="{left - 6}" y="{y0 + bar * len(series) / 2 + 4}" text-anchor="end">{e(str(lab))}</text>')
+        for j, (_, values, colour) in enumerate(series):
+            v = float(values[i] or 0)
+            w = width * v / top if top else 0
+            y = y0 + j * bar
+            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 2}" fill="{colour}"/>')
+            shown = f"{v:.0%}" if unit == "%" else f"{v:g}"
+            parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar - 3}">{shown}</text>')
+    x = left
+    for name, _, colour in series:
+        parts.append(f'<rect x="{x}" y="{height - 14}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x + 14}" y="{height - 5}">{e(name)}</text>')
+        x += 24 + 12 * len(name)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def weekly_hit_rates(con, run_date: dt.date):
+    return con.execute((HERE / "weekly.sql").read_text(encoding="utf-8"), {"run_date": run_date}).df()
+
+
+def _model_section(model: dict | None) -> list[str]:
+    if not model:
+        return []
+    e = html.escape
+    rows = [["状态", model.get("note", "")],
+            ["已检查（可作标签）", f"{model.get('n_labels', 0)} 处，其中查实 {model.get('n_hits', 0)} 处"]]
+    if model.get("split_date"):
+        rows.append(["时间验证", f"{model['split_date']} 之前的 {model.get('n_train')} 处训练，"
+                                 f"之后的 {model.get('n_test')} 处验证"])
+    if model.get("precision_rule") is not None:
+        rows.append(["后期检查前 k 名命中率", f"k = {model['k']}：规则 {model['precision_rule']:.0%}，"
+                                             f"加入模型 {model['precision_model']:.0%}（提升 {model['lift']:+.0%}）"])
+        rows.append(["后期检查 AUC", f"规则 {model['auc_rule']:.2f}，加入模型 {model['auc_model']:.2f}"])
+    return [f"<h2>{e(T.MODEL_TITLE)}</h2>", _table(["项目", "内容"], rows)]
+
+
+def _estimate_section(estimates: list[dict] | None) -> list[str]:
+    if not estimates:
+        return []
+    def pct(v):
+        return "—" if v is None else f"{v:.0%}"
+    rows = [[r["part"], r["visits"], r["hits"], pct(r["rate"]),
+             "—" if r["ci_low"] is None else f"{r['ci_low']:.0%}–{r['ci_high']:.0%}"] for r in estimates]
+    rnd = [r for r in estimates if r.get("premises_below_cut") is not None]
+    if rnd and rnd[0]["missed_estimate"] is not None:
+        r = rnd[0]
+        line = T.ESTIMATE_MISSED.format(below=r["premises_below_cut"], est=r["missed_estimate"],
+                                        lo=r["missed_low"], hi=r["missed_high"])
+    else:
+        line = T.ESTIMATE_NONE
+    return ["<h2>清单命中率估计</h2>",
+            _table(["上榜方式", "已进门检查", "查实违法违规", "命中率", "95% 区间"], rows),
+            f"<p>{html.escape(line)}</p><p>{html.escape(T.ESTIMATE_NOTE)}</p>"]
+
+
 def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
-                 freshness: dict, lists: dict, left: list[dict], notes: list[str]) -> Path:
+                 freshness: dict, lists: dict, left: list[dict], notes: list[str],
+                 run_date: dt.date | None = None, model: dict | None = None,
+                 estimates: list[dict] | None = None) -> Path:
+    run_date = run_date or as_of
     batches = con.execute("""
         SELECT source, count(*), sum(rows_loaded), sum(rows_rejected), max(loaded_at)::DATE
         FROM batches GROUP BY source ORDER BY source""").fetchall()
@@ -51,15 +158,41 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
         SELECT count(*) FROM visit_lists WHERE run_id = ? AND premises_id NOT IN (
             SELECT premises_id FROM visit_lists WHERE run_id = (SELECT max(run_id) FROM visit_lists WHERE run_id < ?))""",
         [run_id, run_id]).fetchone()[0]
-    prog = progress(con, cfg, run_id, as_of)
+    prog = progress(con, cfg, run_id, run_date)
+    weekly = weekly_hit_rates(con, run_date)
+
+    def rate(found, visited, no_access) -> float | None:
+        inside = visited - no_access
+        return found / inside if inside else None
+
     def hit(r) -> str:
-        seen_inside = r.visited - r.no_access
-        return f"{r.found_illegal / seen_inside:.0%}" if seen_inside else "—"
+        v = rate(r.found_illegal, r.visited, r.no_access)
+        return "—" if v is None else f"{v:.0%}"
 
     due = _list_deadline(cfg)
+    labels = list(prog["community"])
+    chart_progress = _svg_bars(labels, [("上过清单", list(prog["listed"]), "#9ecae1"),
+                                        ("已检查", list(prog["visited"]), "#4292c6"),
+                                        ("发现违法违规", list(prog["found_illegal"]), "#d94801")])
+    week_rows, week_labels, week_list, week_random = [], [], [], []
+    for wk, part in weekly.groupby("week", sort=True):
+        by = part.set_index("part")
+        cells = []
+        for key in ("list", "random", "other"):
+            if key in by.index:
+                v, h = int(by.loc[key, "visits"]), int(by.loc[key, "hits"])
+                cells.append(f"{h}/{v}（{h / v:.0%}）")
+            else:
+                cells.append("—")
+        week_rows.append([f"{wk:%Y-%m-%d} 起", *cells])
+        week_labels.append(f"{wk:%m-%d} 周")
+        week_list.append(float(by.loc["list", "hits"] / by.loc["list", "visits"]) if "list" in by.index else 0.0)
+        week_random.append(float(by.loc["random", "hits"] / by.loc["random", "visits"]) if "random" in by.index else 0.0)
     parts = [
-        f"<h1>{html.escape(TITLE)}</h1>",
-        f"<p>第 {run_id} 次筛查，数据截至 {as_of}；清单报送期限 {due or '未设置'}。</p>",
+        f"<h1>{html.escape(T.REPORT_TITLE)}</h1>",
+        f"<p>第 {run_id} 次筛查，运行日期 {run_date}，数据截至 {as_of}；清单报送期限 {due or '未设置'}。</p>",
+        "<h2>阶段与期限</h2>",
+        _table(["阶段", "开始", "结束", "状态", "期限"], phase_rows(cfg, run_date)),
         "<h2>本周筛查了什么</h2>",
         _table(["来源", "文件数", "导入行数", "拒收行数", "最近导入"],
                [[SOURCE_LABELS.get(s, s), n, loaded, rej, when] for s, n, loaded, rej, when in batches]),
@@ -73,11 +206,21 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
         _table(["工作点", "社区", "上过清单", "已检查", "发现违法违规", "无法进入/未找到", "待检查", "逾期未查", "命中率"],
                [[r.work_point, r.community, r.listed, r.visited, r.found_illegal, r.no_access, r.pending,
                  r.overdue, hit(r)] for r in prog.itertuples()]),
-        "<p>命中率 = 发现违法违规 ÷（已检查 − 无法进入/未找到）；无法进入、未找到不计为“未发现问题”。</p>",
+        f"<p>{html.escape(T.HIT_RATE_NOTE)}</p>",
+        f"<p>{html.escape(T.OVERDUE_NOTE.format(grace=int(cfg.campaign.get('visit_grace_days', 14))))}</p>",
+        chart_progress,
+        "<h2>逐周命中率</h2>",
+        _table(["检查周", *[T.PART_NAMES[k] + "（查实/进门）" for k in ("list", "random", "other")]], week_rows)
+        if week_rows else "<p>尚无检查结果。</p>",
+        _svg_bars(week_labels, [(T.PART_NAMES["list"], week_list, "#4292c6"),
+                                (T.PART_NAMES["random"], week_random, "#fd8d3c")], unit="%", max_value=1.0)
+        if week_rows else "",
+        *_estimate_section(estimates),
+        *_model_section(model),
     ]
     style = ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
              "th,td{border:1px solid #999;padding:4px 8px;text-align:left}th{background:#eee}</style>")
-    page = (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{html.escape(TITLE)}"
+    page = (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{html.escape(T.REPORT_TITLE)}"
             f"</title>{style}</head><body>{''.join(parts)}</body></html>")
     path = out_dir / "report.html"
     path.write_text(page, encoding="utf-8")

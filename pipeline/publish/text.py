@@ -17,3 +17,18 @@ SOURCE_LABELS = {
     "power_readings": "用电量", "waybills": "危货电子运单", "tracks": "危货车辆轨迹",
     "tips": "群众举报", "sites": "闲置场所台账", "outcomes": "检查结果回报",
 }
+
+# report.html
+REPORT_TITLE = "灵源街道“小化工”风险筛查周报"
+PHASE_NOT_STARTED, PHASE_RUNNING, PHASE_OVER = "未开始", "进行中", "已结束"
+DEADLINES = {"list_due": "清单报送", "visit_due": "排查完成", "report_due": "总结报送"}
+DUE_LEFT = "{label} {date}（还有 {days} 天）"
+DUE_PAST = "{label} {date}（已过 {days} 天）"
+PART_NAMES = {"list": "按风险分上榜", "random": "随机抽查", "other": "清单外检查"}
+HIT_RATE_NOTE = "命中率 = 发现违法违规 ÷（已检查 − 无法进入/未找到）；无法进入、未找到不计为“未发现问题”。"
+OVERDUE_NOTE = "逾期未查：上过清单、尚未进门检查，且已过排查完成期限（或首次上榜后 {grace} 天，取较晚者）。"
+ESTIMATE_NOTE = ("随机抽查的场所是从清单之外随机抽取的，它们的命中率估计清单之外还剩多少违法场所；"
+                 "按风险分上榜的场所是评分挑出来的，其命中率不能代表全街道。区间为 95% 置信区间。")
+ESTIMATE_MISSED = "据此估计清单之外（{below} 处场所）约有 {est:.1f} 处违法违规场所（{lo:.1f}–{hi:.1f}）。"
+ESTIMATE_NONE = "尚无随机抽查的检查结果，无法估计清单之外的情况。"
+MODEL_TITLE = "走访结果学习"
