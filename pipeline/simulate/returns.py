@@ -49,11 +49,32 @@ def _truth_of_premises(con, truth_dir: Path) -> pd.DataFrame:
     return best[["premises_id", "planted_category"]]
 
 
+def _this_weeks_visits(listed: pd.DataFrame, per_community: int, random_share: float) -> pd.DataFrame:
+    """What a community's inspectors get through in a week: the top of the list by score,
+    and their share of its random picks (kept in proportion so the estimate stays honest)."""
+    from pipeline.publish.text import RANDOM_PICK
+
+    out = []
+    for _, part in listed.groupby("社区", sort=True):
+        rnd = part[part["主要依据"] == RANDOM_PICK]
+        top = part[part["主要依据"] != RANDOM_PICK]
+        n_rnd = min(len(rnd), int(np.ceil(random_share * per_community)))
+        out += [top.head(per_community - n_rnd), rnd.head(n_rnd)]
+    return pd.concat(out, ignore_index=True) if out else listed.head(0)
+
+
 def inspector_returns(db: Path, truth_dir: Path, lists_dir: Path, out_csv: Path, visit_date: dt.date,
-                      seed: int = 7, no_access_rate: float = 0.08, not_found_rate: float = 0.02) -> pd.DataFrame:
+                      seed: int = 7, no_access_rate: float = 0.08, not_found_rate: float = 0.02,
+                      per_community: int | None = None, random_share: float = 0.1,
+                      spread_days: int = 1) -> pd.DataFrame:
+    """Returns for the visits to the lists in `lists_dir`: all of them, or per community the
+    `per_community` a team gets through in a week (visit dates spread over `spread_days`
+    working days from `visit_date`)."""
     rng = np.random.default_rng(seed)
-    listed = pd.concat([pd.read_csv(p, encoding="utf-8-sig", dtype=str)
+    listed = pd.concat([pd.read_csv(p, encoding="utf-8-sig", dtype=str, keep_default_na=False)
                         for p in sorted(Path(lists_dir).glob("visit_list_*.csv"))], ignore_index=True)
+    if per_community is not None:
+        listed = _this_weeks_visits(listed, per_community, random_share)
     con = duckdb.connect(str(db), read_only=True)
     try:
         truth = _truth_of_premises(con, Path(truth_dir))
@@ -62,12 +83,13 @@ def inspector_returns(db: Path, truth_dir: Path, lists_dir: Path, out_csv: Path,
     df = listed[["场所编号"]].rename(columns={"场所编号": "premises_id"}).merge(truth, on="premises_id", how="left")
     rows = []
     for pid, cat in zip(df["premises_id"], df["planted_category"]):
+        day = visit_date + dt.timedelta(days=int(rng.integers(spread_days)))
         u = rng.random()
         inspector = INSPECTORS[int(rng.integers(len(INSPECTORS)))]
         if u < no_access_rate:
-            rows.append([pid, visit_date, inspector, "无法进入", "", "", "", "大门紧锁，约定复查"])
+            rows.append([pid, day, inspector, "无法进入", "", "", "", "大门紧锁，约定复查"])
         elif u < no_access_rate + not_found_rate:
-            rows.append([pid, visit_date, inspector, "未找到", "", "", "", "按清单地址未找到该场所"])
+            rows.append([pid, day, inspector, "未找到", "", "", "", "按清单地址未找到该场所"])
         elif isinstance(cat, str) and cat:
             measures = list(MEASURES_BY_CATEGORY[cat])
             confiscated = ""
@@ -78,9 +100,9 @@ def inspector_returns(db: Path, truth_dir: Path, lists_dir: Path, out_csv: Path,
                 confiscated = round(float(rng.uniform(0.5, 8.0)), 1)
             if rng.random() < 0.1:
                 measures.append("移送司法机关")
-            rows.append([pid, visit_date, inspector, "违法违规", cat, "、".join(measures), confiscated, ""])
+            rows.append([pid, day, inspector, "违法违规", cat, "、".join(measures), confiscated, ""])
         else:
-            rows.append([pid, visit_date, inspector, "未发现问题", "", "", "", ""])
+            rows.append([pid, day, inspector, "未发现问题", "", "", "", ""])
     out = pd.DataFrame(rows, columns=HEADERS)
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(out_csv, index=False, encoding="utf-8-sig")
