@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup screen demo test bench bench-env bench-link bench-link-scale clean-demo clean
+.PHONY: help setup screen demo campaign test bench bench-env bench-link bench-link-scale clean-demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,7 +26,11 @@ demo: $(STAMP) ## regenerate the demo subdistrict, screen it, simulate a week of
 	$(PY) -m pipeline screen --demo-if-empty --inbox data/demo/empty-inbox
 	$(PY) -m pipeline simulate-returns --world data/demo --db data/demo/warehouse.duckdb --date 2021-07-08
 	$(PY) -m pipeline screen --inbox data/demo/inbox --db data/demo/warehouse.duckdb --out data/demo/out \
-		--decisions data/demo/decisions --as-of 2021-07-10
+		--decisions data/demo/decisions --date 2021-07-10
+
+campaign: $(STAMP) ## simulate a 6-week campaign on the demo world, with and without learning; prints week-by-week figures
+	@test -d data/demo/truth || $(PY) -m pipeline simulate --out data/demo
+	$(PY) -m pipeline simulate-campaign --world data/demo --work data/campaign --weeks 6 --visits 3 --compare
 
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest
@@ -50,8 +54,8 @@ bench-env: $(BENCH_STAMP) ## create .venv-bench: the project + splink 5 + tracki
 bench-link: $(BENCH_STAMP) ## benchmark (not in CI): our linker vs Splink 5 on a simulated world
 	$(PY_BENCH) bench/bench_link.py
 
-clean-demo: ## delete the demo world, its warehouse and its lists
-	rm -rf data/demo
+clean-demo: ## delete the demo world, its warehouse and its lists, and the simulated campaign
+	rm -rf data/demo data/campaign
 
 clean: clean-demo ## delete the demo world and the virtual environments
 	rm -rf $(VENV) $(VENV_BENCH)

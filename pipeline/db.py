@@ -51,9 +51,16 @@ def transaction(con: duckdb.DuckDBPyConnection):
         con.execute("COMMIT")
 
 
-def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Execute a static .sql file that sits beside its stage."""
-    con.execute(Path(path).read_text(encoding="utf-8"))
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, params: dict | None = None) -> None:
+    """Execute a static .sql file that sits beside its stage. With `params`, statement by
+    statement (split at ';' ending a line), each bound to the $names it uses."""
+    text = Path(path).read_text(encoding="utf-8")
+    if params is None:
+        con.execute(text)
+        return
+    for stmt in filter(str.strip, text.split(";\n")):
+        used = set(re.findall(r"\$(\w+)", stmt))
+        con.execute(stmt, {k: v for k, v in params.items() if k in used})
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -157,7 +157,7 @@ def test_visit_return_rescreen_loop_fills_the_forms_and_progress(screened):
     assert r.returncode == 0, r.stderr
     ret = pd.read_csv(returns, encoding="utf-8-sig", dtype=str)
     r = _cli("screen", "--inbox", str(base / "world" / "inbox"), "--db", str(base / "w.duckdb"),
-             "--out", str(base / "out4"), "--as-of", "2021-07-10")
+             "--out", str(base / "out4"), "--date", "2021-07-10")
     assert r.returncode == 0, r.stderr
     run_dir = base / "out4" / "2021-07-10"
     ws = openpyxl.load_workbook(run_dir / "附件2_汇总表.xlsx").worksheets[0]
@@ -167,4 +167,27 @@ def test_visit_return_rescreen_loop_fills_the_forms_and_progress(screened):
     listed = [row for row in form3.iter_rows(min_row=5, values_only=True) if isinstance(row[0], int)]
     assert len(listed) == int((ret["检查结论"] == "违法违规").sum())
     page = (run_dir / "report.html").read_text(encoding="utf-8")
-    assert "各社区进度" in page and "逾期未查" in page
+    assert "各社区进度" in page and "逾期未查" in page and "阶段与期限" in page and "逐周命中率" in page
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_date"] == "2021-07-10" and manifest["as_of"] < "2021-07-10"   # data date stays
+    inside = int(ret["检查结论"].isin(["违法违规", "未发现问题"]).sum())
+    assert manifest["model"]["n_labels"] == inside
+
+
+def test_a_simulated_campaign_turns_each_weeks_returns_into_labels(screened, tmp_path):
+    from pipeline.simulate.campaign import run_campaign
+
+    base, _, _ = screened
+    df = run_campaign(base / "world", tmp_path / "c", weeks=2, per_community=4, config_dir=ROOT / "configs")
+    assert df["week"].tolist() == [0, 1, 2]
+    assert df.loc[0, "labels"] == 0 and df.loc[0, "model"] == "too_few"
+    # every inside visit of the weeks before a run is a label of that run (visited places leave the lists)
+    assert df.loc[1, "labels"] == df.loc[0, "inside"]
+    assert df.loc[2, "labels"] == df.loc[0, "inside"] + df.loc[1, "inside"]
+    for w in (0, 1):
+        ret = pd.read_csv(tmp_path / "c" / "inbox" / "outcomes" / f"检查结果回报_第{w + 1}周.csv",
+                          encoding="utf-8-sig", dtype=str)
+        assert df.loc[w, "hits"] == int((ret["检查结论"] == "违法违规").sum()) <= df.loc[w, "inside"]
+        assert df.loc[w, "rnd_inside"] + df.loc[w, "list_inside"] == df.loc[w, "inside"]
+    page = (tmp_path / "c" / "out" / "2021-07-19" / "report.html").read_text(encoding="utf-8")
+    assert page.count("起</td>") == 2          # two weeks of visits in the week-by-week table

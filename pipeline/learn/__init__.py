@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.db import run_sql_file
 from pipeline.learn import text
 
 log = logging.getLogger(__name__)
@@ -35,16 +36,11 @@ HERE = Path(__file__).parent
 RULE = "rule_score"
 
 
-def _run_sql_file(con, path: Path, params: dict) -> None:
-    for stmt in filter(str.strip, path.read_text(encoding="utf-8").split(";\n")):
-        con.execute(stmt, {k: v for k, v in params.items() if f"${k}" in stmt})
-
-
 def ensure_tables(con) -> None:
     from pipeline.db import ensure_runs_table
 
     ensure_runs_table(con)
-    _run_sql_file(con, HERE / "tables.sql", {})
+    run_sql_file(con, HERE / "tables.sql", {})
     con.execute("ALTER TABLE model_scores ADD COLUMN IF NOT EXISTS sentence VARCHAR")
 
 
@@ -87,7 +83,9 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
     p = hits / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if hits == 0 else max(0.0, centre - half)
+    hi = 1.0 if hits == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def blend(rule: np.ndarray, prob: np.ndarray, weight: float) -> np.ndarray:
@@ -138,9 +136,9 @@ def _xy(df: pd.DataFrame, codes: list[str]) -> np.ndarray:
 
 def _split(labels: pd.DataFrame, share: float) -> dt.date | None:
     """The first visit date from which the later visits are the test set (~1 − share)."""
-    dates = labels["visit_date"].sort_values().to_numpy()
+    dates = np.array(sorted(pd.to_datetime(labels["visit_date"]).dt.date))
     cut = dates[min(len(dates) - 1, int(math.ceil(share * len(dates))))]
-    if not (labels["visit_date"] < cut).any():
+    if not (dates < cut).any():
         later = np.unique(dates[dates > cut])
         cut = later[0] if len(later) else cut
     return cut
@@ -167,7 +165,7 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
     # the rule score of every premises with evidence, kept before any model moves it
     con.execute("INSERT INTO model_scores (run_id, premises_id, rule_score, model_points) "
                 "SELECT run_id, premises_id, score, 0 FROM scores WHERE run_id = ? AND score > 0", [run_id])
-    _run_sql_file(con, HERE / "labels.sql", {"run_id": run_id, "run_date": run_date})
+    run_sql_file(con, HERE / "labels.sql", {"run_id": run_id, "run_date": run_date})
     labels = con.execute("SELECT * FROM learn_labels WHERE run_id = ? ORDER BY visit_date, premises_id",
                          [run_id]).df()
     codes = sorted(cfg.scoring["signals"])
@@ -185,7 +183,8 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
         data = labels.rename(columns={"run_id": "_r", "feature_run_id": "run_id"}).merge(
             feats, on=["run_id", "premises_id"], how="left")
         cut = _split(data, float(lr["train_share"]))
-        train, test = data[data["visit_date"] < cut], data[data["visit_date"] >= cut]
+        day = pd.to_datetime(data["visit_date"]).dt.date
+        train, test = data[day < cut], data[day >= cut]
         ok = (train["hit"].sum() >= each and (~train["hit"]).sum() >= each
               and test["hit"].any() and (~test["hit"]).any())
         row.update(split_date=cut, n_train=len(train), n_test=len(test))
@@ -230,7 +229,7 @@ def _apply(con, cfg: Config, run_id: int, model, codes: list[str], n_labels: int
             FROM _upd u WHERE model_scores.run_id = ? AND model_scores.premises_id = u.premises_id""", [run_id])
     finally:
         con.unregister("_upd")
-    _run_sql_file(con, HERE / "rerank.sql", {"run_id": run_id})
+    run_sql_file(con, HERE / "rerank.sql", {"run_id": run_id})
 
 
 def estimate_hit_rates(con, cfg: Config, run_id: int) -> list[dict]:
