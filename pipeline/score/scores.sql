@@ -3,9 +3,21 @@
 --
 -- Discounts: power and transport evidence at a place that holds a valid hazardous-chemicals
 -- licence, or whose registered name is a legitimate hazmat receiver (加油站 …), counts at
--- `licensed_discount`; the reason is shown in the list (discount_note).
+-- `licensed_discount`; the reason is shown in the list (discount_note). Tip-offs about a
+-- legitimate receiver (by registered name or the name the tip gives) count at that share too.
 INSERT INTO scores
-WITH shape AS (
+WITH lic AS (
+    -- the licence's end date as the signals read it (prepare.sql, sig_licences): a recorded end
+    -- before the start, or before 31 December of the issue year in its number + 2 (licences run
+    -- three years), contradicts the licence and is taken as unknown
+    SELECT l.license_no,
+           CASE WHEN coalesce(l.valid_to < l.valid_from
+                              OR l.valid_to < make_date(TRY_CAST(regexp_extract(l.license_no,
+                                     '[〔\[［(（]((?:19|20)\d\d)[〕\]］)）]', 1) AS INTEGER) + 2, 12, 31), false)
+                THEN NULL ELSE l.valid_to END AS valid_to
+    FROM stg_licenses l
+),
+shape AS (
     SELECT m.premises_id,
            count(*) FILTER (WHERE m.source = 'registry') AS n_registry,
            count(*) FILTER (WHERE m.source = 'licenses') AS n_licenses,
@@ -14,18 +26,30 @@ WITH shape AS (
            string_agg(DISTINCT l.license_no, '、')
                FILTER (WHERE l.valid_to IS NULL OR l.valid_to >= $as_of - $grace_days) AS license_nos,
            bool_or(m.source = 'licenses' AND l.valid_to < $as_of AND l.valid_to >= $as_of - $grace_days) AS renewing,
-           bool_or(m.source = 'registry' AND regexp_matches(r.name, $legit_re)) AS legit_name,
-           bool_or(m.source = 'registry' AND regexp_matches(r.name, $cover_re)) AS cover_named
+           -- a legitimate hazmat receiver by its registered name, or by the name the premises
+           -- goes by (a tip naming 某某加油站)
+           bool_or(m.source = 'registry' AND regexp_matches(r.name, $legit_re))
+             OR regexp_matches(coalesce(any_value(p.name), ''), $legit_re) AS legit_name,
+           -- a tip naming a firm by its legal form (…有限公司, …厂, …商行) names a business that
+           -- holds a licence to trade (照), even when its registration did not link here
+           bool_or(m.source = 'tips' AND q.form IS NOT NULL AND NOT coalesce(q.is_person, false)) AS named_firm,
+           bool_or(m.source = 'registry' AND regexp_matches(r.name, $cover_re)
+                   OR m.source = 'tips' AND q.form IS NOT NULL AND regexp_matches(q.name, $cover_re)) AS cover_named
     FROM premises_members m
-    LEFT JOIN stg_licenses l ON m.source = 'licenses' AND l.license_no = m.source_key
+    JOIN premises p USING (premises_id)
+    LEFT JOIN lic l ON m.source = 'licenses' AND l.license_no = m.source_key
     LEFT JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+    LEFT JOIN int_link_parsed q ON m.source = 'tips' AND q.source = 'tips' AND q.source_key = m.source_key
     GROUP BY m.premises_id
 ),
 ev AS (
-    SELECT e.premises_id, e.signal, e.family,
+    SELECT e.premises_id, e.signal, e.family, e.baseline,
            e.strength * w.weight
              * CASE WHEN e.family IN ('power', 'transport') AND (s.licensed OR s.legit_name)
-                    THEN $licensed_discount ELSE 1.0 END AS points
+                    THEN $licensed_discount
+                    -- a tip about a fuel station's smell or its night tanker is its trade
+                    WHEN e.family = 'tips' AND s.legit_name THEN $licensed_discount
+                    ELSE 1.0 END AS points
     FROM evidence e JOIN ref_signal_weights w USING (signal) LEFT JOIN shape s USING (premises_id)
     WHERE e.run_id = $run_id
 ),
@@ -35,7 +59,13 @@ agg AS (
                    'unregistered_power', 'status_mismatch', 'cover_name')) AS activity,
            bool_or(signal = 'cover_name') AS cover,
            bool_or(signal = 'license_scope') AS beyond_licence,
-           bool_or(signal = 'multi_entity') AS multi
+           bool_or(signal = 'multi_entity') AS multi,
+           -- a new meter at the place of a registered business that was revoked/closed or whose
+           -- account was suspended: that business resumed under another name, not a tenant
+           -- (power_status_mismatch names the old business in its baseline)
+           bool_or(signal = 'power_status_mismatch' AND contains(baseline, '登记主体')) AS successor,
+           bool_or(signal = 'power_status_mismatch' AND contains(baseline, '登记主体')
+                   AND regexp_matches(baseline, $cover_re)) AS successor_cover
     FROM ev GROUP BY premises_id
 ),
 scored AS (
@@ -43,13 +73,18 @@ scored AS (
            round(least($max_score, coalesce(a.raw, 0) * (1 + $bonus * (coalesce(a.families, 1) - 1))), 1) AS score,
            coalesce(a.families, 0) AS families,
            -- 整治类别 of the seed's 附件3, from the shape of the premises and what fired:
-           -- 1 licensed firm beyond its licence; 5 cover name; 4 an unregistered occupant of a
-           -- building shared with others (厂中厂); 2 a registered non-chemical firm; 3 无证无照
+           -- 1 licensed firm beyond its licence; 5 cover name; a registered business resumed on a
+           -- new meter after its revocation/suspension keeps its own category (2, or 5 when
+           -- cover-named); 4 an occupant of a building shared with others — unregistered, or
+           -- registered in a sub-unit (3号厂房, 后座, 厂区内) of another firm's premises (multi_entity,
+           -- 厂中厂/租赁); 2 a registered non-chemical firm (or one a tip names by its legal form);
+           -- 3 无证无照
            CASE WHEN NOT coalesce(a.activity, false) THEN NULL
                 WHEN s.n_licenses > 0 THEN 1
-                WHEN a.cover OR (s.cover_named AND s.n_registry > 0) THEN 5
-                WHEN a.multi OR (coalesce(s.n_registry, 0) = 0 AND pl.n_premises > 1) THEN 4
-                WHEN s.n_registry > 0 THEN 2
+                WHEN a.cover OR (s.cover_named AND (s.n_registry > 0 OR s.named_firm)) THEN 5
+                WHEN a.successor THEN CASE WHEN a.successor_cover THEN 5 ELSE 2 END
+                WHEN a.multi OR (coalesce(s.n_registry, 0) = 0 AND NOT s.named_firm AND pl.n_premises > 1) THEN 4
+                WHEN s.n_registry > 0 OR s.named_firm THEN 2
                 ELSE 3 END AS category,
            CASE WHEN (s.licensed OR s.legit_name) AND a.raw IS NOT NULL THEN
                 CASE WHEN s.licensed AND s.renewing THEN '危化品许可（' || s.license_nos || '）到期未满换证宽限期，用电/运输证据按 '

@@ -1,8 +1,12 @@
 -- A licensed firm operating outside its licence (seed 二(一)1): hazmat goods received that
 -- its licence scope does not name, or goods received / power drawn after the licence expired.
+-- Run by license_scope.py, which supplies _ls_explained: the waybills that are its registered
+-- trade's ordinary use (waybill_unlicensed's rule: what the industry uses, daytime, use scale).
+-- A firm licensed to use, say, ethanol and acetone that takes a daytime drum of shoe glue for
+-- its own shoe line is using, not producing or storing beyond its licence.
+-- The end date is the one prepare.sql reads (sig_licences: unknown where the record contradicts it).
 WITH lic AS (
-    SELECT m.premises_id, l.license_no, l.license_type, l.scope, l.valid_to
-    FROM premises_members m JOIN stg_licenses l ON m.source = 'licenses' AND l.license_no = m.source_key
+    SELECT premises_id, license_no, license_type, scope, valid_to FROM sig_licences
 ),
 latest AS (
     SELECT premises_id, max(valid_to) AS valid_to, string_agg(DISTINCT scope, '；') AS scope,
@@ -22,7 +26,8 @@ chem AS (
 judged AS (
     SELECT wb.premises_id, wb.waybill_no, any_value(wb.goods) AS goods, any_value(wb.day) AS day,
            any_value(lt.scope) AS scope, any_value(lt.valid_to) AS valid_to,
-           bool_or(contains(coalesce(lt.scope, ''), coalesce(w.word, wb.goods))) AS covered
+           bool_or(contains(coalesce(lt.scope, ''), coalesce(w.word, wb.goods)))
+             OR bool_or(wb.waybill_no IN (SELECT waybill_no FROM _ls_explained)) AS covered
     FROM wb JOIN latest lt USING (premises_id)
     LEFT JOIN (SELECT name, unnest(words) AS word FROM chem) w
            ON contains(wb.goods, w.name) OR contains(wb.goods, w.word)

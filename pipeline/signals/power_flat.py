@@ -64,9 +64,8 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     hit = reg[reg["name"].fillna("").str.contains(words) | reg["what"].str.contains(words)]
     # a valid hazardous-chemicals licence covers a licensed continuous process
     lic = con.execute(
-        """SELECT DISTINCT m.premises_id FROM premises_members m
-           JOIN stg_licenses l ON m.source = 'licenses' AND l.license_no = m.source_key
-           WHERE coalesce(l.valid_to, ?::DATE) >= ?::DATE""", [params["as_of"], params["as_of"]]).df()
+        """SELECT DISTINCT premises_id FROM sig_licences
+           WHERE coalesce(valid_to, ?::DATE) >= ?::DATE""", [params["as_of"], params["as_of"]]).df()
     cand = cand[~cand["premises_id"].isin(set(hit["premises_id"]) | set(lic["premises_id"]))]
     rows = []
     for r in cand.itertuples():

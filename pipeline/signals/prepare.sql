@@ -13,3 +13,22 @@ SELECT ap.premises_id, r.day,
 FROM stg_power_readings r JOIN sig_account_premises ap USING (account_no)
 WHERE r.period = 'day' AND r.day <= $as_of
 GROUP BY ALL;
+
+-- Hazardous-chemicals licences of each premises, with the end date the signals use.
+-- A 安全生产/经营/使用许可 runs three years, and its number carries the year of issue
+-- (…〔2021〕0119号): a licence issued in year Y cannot end before 31 December of Y+2. A recorded
+-- end date before the start date, or before that earliest possible end, contradicts the
+-- licence itself — a record error (most often a renewal entered with the old date) — so the
+-- end date is taken as unknown (valid_to NULL, as for a licence without one) and the
+-- recorded date is kept in valid_to_recorded. A licence re-issued after a change (变更)
+-- keeps its number and its end date, so it stays consistent and is taken as recorded.
+CREATE OR REPLACE TEMP TABLE sig_licences AS
+WITH l AS (
+    SELECT m.premises_id, l.license_no, l.license_type, l.scope, l.valid_from, l.valid_to,
+           TRY_CAST(regexp_extract(l.license_no, '[〔\[［(（]((?:19|20)\d\d)[〕\]］)）]', 1) AS INTEGER) AS issue_year
+    FROM premises_members m JOIN stg_licenses l ON m.source = 'licenses' AND l.license_no = m.source_key
+)
+SELECT premises_id, license_no, license_type, scope, valid_from,
+       CASE WHEN doubtful THEN NULL ELSE valid_to END AS valid_to,
+       valid_to AS valid_to_recorded, doubtful AS expiry_doubtful
+FROM (SELECT *, coalesce(valid_to < valid_from OR valid_to < make_date(issue_year + 2, 12, 31), false) AS doubtful FROM l);

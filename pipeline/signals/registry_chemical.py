@@ -5,8 +5,12 @@ The scope is read as sentences (scope.py): an item excluded by "（不含危险�
 nothing; "生产/制造/加工" of a chemical is a strong claim, "销售/批发" a weak one; a chemical
 industry code (GB/T 4754 division 25–28, DESIGN §8) or 化工/化学 in the name counts as a
 claim to make. A production claim is covered by a 安全生产许可, a sale claim or a name by
-any licence. Whether the licence is still valid, and whether its scope covers what is
-received, is the licence signals' business (license_scope), not this one's.
+any licence. A 使用许可 covers a production claim too: it is the licence the safety office
+issues to a chemical maker that uses hazardous chemicals to make products outside the
+catalogue (a water-based ink, a dye auxiliary), so a maker holding one is a known, licensed
+chemical firm; only a 经营许可 (trade) does not cover making. Whether the licence is still
+valid, and whether its scope covers what is received, is the licence signals' business
+(license_scope), not this one's.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         named = [w for w in name_words if w in name]
         makes = rd.makes if rd else []
         sells = rd.sells if rd else []
-        if (makes or chem_code) and "安全生产许可" not in lic or (named and not lic):
+        makes_licensed = bool(lic & {"安全生产许可", "使用许可"})
+        if (makes or chem_code) and not makes_licensed or (named and not lic):
             strength = 1.0 if (makes and chem_code) else 0.8 if (makes or chem_code) else 0.5
             parts = []
             if makes:
@@ -49,8 +54,9 @@ def evidence(con, cfg, params) -> pd.DataFrame:
                 parts.append(f"行业代码 {code}（{r.industry or '化工类'}）")
             if named and not makes:
                 parts.append(f"名称含“{'、'.join(named)}”")
-            sentence = "，".join(parts) + ("，但无危险化学品安全生产许可" if (makes or chem_code) else "，但无任何危险化学品许可")
-            out.append((r.premises_id, strength, "、".join(makes or named or [code]), "无安全生产许可", sentence))
+            sentence = "，".join(parts) + ("，但无危险化学品安全生产许可或使用许可" if (makes or chem_code)
+                                          else "，但无任何危险化学品许可")
+            out.append((r.premises_id, strength, "、".join(makes or named or [code]), "无安全生产许可或使用许可", sentence))
         elif sells and not lic:
             out.append((r.premises_id, params.get("sale_strength", 0.3), "、".join(sells[:4]), "无经营许可",
                         f"经营范围含销售“{'、'.join(sells[:4])}”（未注明不含危险化学品），无危险化学品经营许可"))

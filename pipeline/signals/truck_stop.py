@@ -51,11 +51,9 @@ def eligible_premises_sql() -> str:
 
 
 def licence_intervals(con) -> pd.DataFrame:
-    """premises_id, valid_from, valid_to of every linked hazmat licence."""
-    return con.execute("""
-        SELECT m.premises_id, l.valid_from, l.valid_to
-        FROM premises_members m JOIN stg_licenses l ON m.source = 'licenses' AND l.license_no = m.source_key
-    """).df()
+    """premises_id, valid_from, valid_to of every linked hazmat licence (end date as
+    prepare.sql reads it: NULL where the recorded one contradicts the licence)."""
+    return con.execute("SELECT premises_id, valid_from, valid_to FROM sig_licences").df()
 
 
 def licensed_on(lic: pd.DataFrame, premises_ids: pd.Series, days: pd.Series) -> np.ndarray:

@@ -68,8 +68,7 @@ def judged_waybills(con, params: dict) -> pd.DataFrame:
                   AND w.depart_at::DATE > $as_of::DATE - $lookback::INTEGER
             ),
             lic AS (
-                SELECT m.premises_id, l.valid_from, l.valid_to
-                FROM premises_members m JOIN stg_licenses l ON m.source = 'licenses' AND l.license_no = m.source_key
+                SELECT premises_id, valid_from, valid_to FROM sig_licences   -- end date as prepare.sql reads it
             ),
             chem AS (
                 SELECT name, unnest(list_concat([name], CASE WHEN coalesce(aliases, '') = '' THEN []
