@@ -49,16 +49,17 @@ def _truth_of_premises(con, truth_dir: Path) -> pd.DataFrame:
     return best[["premises_id", "planted_category"]]
 
 
-def _this_weeks_visits(listed: pd.DataFrame, per_community: int, random_share: float) -> pd.DataFrame:
+def _this_weeks_visits(listed: pd.DataFrame, per_community: int, random_share: float, rng) -> pd.DataFrame:
     """What a community's inspectors get through in a week: the top of the list by score,
-    and their share of its random picks (kept in proportion so the estimate stays honest)."""
+    and random picks in proportion — each visit slot goes to one with probability
+    `random_share` (rounding up per community would make a third of 3 visits random)."""
     from pipeline.publish.text import RANDOM_PICK
 
     out = []
     for _, part in listed.groupby("社区", sort=True):
         rnd = part[part["主要依据"] == RANDOM_PICK]
         top = part[part["主要依据"] != RANDOM_PICK]
-        n_rnd = min(len(rnd), int(np.ceil(random_share * per_community)))
+        n_rnd = min(len(rnd), int(rng.binomial(per_community, random_share)))
         out += [top.head(per_community - n_rnd), rnd.head(n_rnd)]
     return pd.concat(out, ignore_index=True) if out else listed.head(0)
 
@@ -74,7 +75,7 @@ def inspector_returns(db: Path, truth_dir: Path, lists_dir: Path, out_csv: Path,
     listed = pd.concat([pd.read_csv(p, encoding="utf-8-sig", dtype=str, keep_default_na=False)
                         for p in sorted(Path(lists_dir).glob("visit_list_*.csv"))], ignore_index=True)
     if per_community is not None:
-        listed = _this_weeks_visits(listed, per_community, random_share)
+        listed = _this_weeks_visits(listed, per_community, random_share, rng)
     con = duckdb.connect(str(db), read_only=True)
     try:
         truth = _truth_of_premises(con, Path(truth_dir))
