@@ -35,7 +35,8 @@ campaign: $(STAMP) ## simulate a 6-week campaign on the demo world, with and wit
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest
 
-bench: $(STAMP) ## benchmarks (not in CI): ingest and link of a city-scale world; prints figures
+bench: $(STAMP) ## benchmarks (not in CI): demo screen end to end; ingest and link of a city-scale world; prints figures
+	$(PY) bench/bench_screen.py
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_link_scale.py --truth
 

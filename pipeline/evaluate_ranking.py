@@ -165,7 +165,10 @@ def ranking_report(con, truth_dir: Path, ranking: pd.DataFrame, as_of) -> dict:
     if "category" in df and "suggested" in df:
         top = df[df["score"].notna()].sort_values("score", ascending=False).head(k5)
         hit = top[top["role"] == "planted"].drop_duplicates("place_id")
-        rep["category_accuracy"] = float((hit["suggested"].astype("string") == hit["category"].astype("string")).mean()) \
+        # both as integers: a float column ("1.0") must still match truth's "1"
+        ours = pd.to_numeric(hit["suggested"], errors="coerce").astype("Int64")
+        truth = pd.to_numeric(hit["category"], errors="coerce").astype("Int64")
+        rep["category_accuracy"] = float((ours == truth).fillna(False).mean()) \
             if len(hit) else float("nan")
     # per community: planted vs legal look-alikes, AUC (score NaN = 0)
     aucs = {}

@@ -89,7 +89,7 @@ scored AS (
            CASE WHEN (s.licensed OR s.legit_name) AND a.raw IS NOT NULL THEN
                 CASE WHEN s.licensed AND s.renewing THEN '危化品许可（' || s.license_nos || '）到期未满换证宽限期，用电/运输证据按 '
                      WHEN s.licensed THEN '持有有效危化品许可（' || s.license_nos || '），用电/运输证据按 '
-                     ELSE '登记为合法危化品收货场所（如加油站），用电/运输证据按 ' END
+                     ELSE '登记为合法危化品收货场所（如加油站），用电/运输/举报证据按 ' END
                 || CAST(round(100 * $licensed_discount) AS INTEGER) || '% 计分' END AS discount_note
     FROM premises p
     LEFT JOIN agg a USING (premises_id)
