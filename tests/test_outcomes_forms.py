@@ -30,7 +30,8 @@ RETURNS = (
     "P009,2021-07-24,钱七,违法违规,4,立案查处；移送司法机关,-2,\n"              # 12 negative
     "P010,2021-07-25,钱七,违法违规,５,责令停产整顿，设备设施拆除,0,\n"          # 13 ok, full-width 5
     "P011,2021-07-25,钱七,违法,3类,封闭非法生产装置; 限期拆除,=1+1,\n"          # 14 not a number
-    "合计,,,,,,1.5,\n"                                                          # 15 skipped
+    "P012,2012-07-25,钱七,未发现问题,,,,\n"                                     # 15 outside the campaign
+    "合计,,,,,,1.5,\n"                                                          # 16 skipped
 )
 
 
@@ -43,7 +44,7 @@ def test_outcomes_ingest_rows_rejects_and_supersession(tmp_path):
     f1.write_text(RETURNS, encoding="utf-8")
     con = stg_db()
     v = _ingest(con, f1)
-    assert (v.status, v.rows_read, v.rows_loaded, v.rows_rejected, v.rows_skipped) == ("loaded", 13, 4, 8, 1)
+    assert (v.status, v.rows_read, v.rows_loaded, v.rows_rejected, v.rows_skipped) == ("loaded", 14, 4, 9, 1)
     rows = con.execute("SELECT * EXCLUDE (batch_id) FROM stg_outcomes ORDER BY src_row").fetchall()
     assert rows == [
         (3, "P001", D(2021, 7, 20), "张三", "违法违规", 3, "责令停产、原料产品安全处置", 1.5, None),
@@ -65,6 +66,7 @@ def test_outcomes_ingest_rows_rejects_and_supersession(tmp_path):
         (fn, 11, "处置措施", "责令停产", "检查结论不是违法违规，却填写了处置措施，请核对", "reject"),
         (fn, 12, "没收违法所得（万元）", "-2", "没收违法所得(万元)为负数", "reject"),
         (fn, 14, "没收违法所得（万元）", "=1+1", "没收违法所得(万元)不是数字", "reject"),
+        (fn, 15, "检查日期", "2012-07-25", "检查日期不在专项整治期间（2021-07-01 至 2021-08-31），请核对年月日", "reject"),
     ]
     # the same file again changes nothing
     again = _ingest(con, f1)

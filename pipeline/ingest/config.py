@@ -8,6 +8,8 @@ config checker calls it before any stage runs.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import logging
 import re
 import unicodedata
@@ -70,6 +72,8 @@ class FieldSpec:
     aliases: dict[str, str] = field(default_factory=dict)
     unit: str | None = None
     length: tuple[int, int] | None = None
+    #: dates: the span a value must fall in (first, last day), e.g. the campaign's
+    within: tuple[dt.date, dt.date] | None = None
 
     @property
     def label(self) -> str:
@@ -103,7 +107,34 @@ class SourceConfig:
         return idx
 
 
-def _parse(source_name: str, data: dict, path: Path) -> tuple[SourceConfig | None, list[str]]:
+def campaign_span(config_dir: Path) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the campaign's phases in campaign.yaml (None without phases)."""
+    path = Path(config_dir) / "campaign.yaml"
+    try:
+        phases = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("phases") or []
+    except (OSError, yaml.YAMLError):
+        return None
+    days = [ph.get(k) for ph in phases if isinstance(ph, dict) for k in ("start", "end")]
+    days = [d for d in days if isinstance(d, dt.date)]
+    return (min(days), max(days)) if days else None
+
+
+def _within(spec, fname: str, where: str, span, errs: list[str]):
+    """A date field's `within`: "campaign" (the phases' span) or [first, last]."""
+    w = spec.get("within")
+    if w is None:
+        return None
+    if w == "campaign":
+        if span is None:
+            errs.append(f"{where}：字段 {fname} 的 within: campaign 需要 campaign.yaml 中的 phases（含 start/end 日期）")
+        return span
+    if isinstance(w, list) and len(w) == 2 and all(isinstance(d, dt.date) for d in w) and w[0] <= w[1]:
+        return (w[0], w[1])
+    errs.append(f"{where}：字段 {fname} 的 within 应为 campaign 或 [开始日期, 结束日期]，现为 {w!r}")
+    return None
+
+
+def _parse(source_name: str, data: dict, path: Path, span=None) -> tuple[SourceConfig | None, list[str]]:
     errs: list[str] = []
     where = f"{path.name}"
     if not isinstance(data, dict):
@@ -158,6 +189,7 @@ def _parse(source_name: str, data: dict, path: Path) -> tuple[SourceConfig | Non
             name=fname, type=ftype, synonyms=syns, required=bool(spec.get("required", False)),
             private=bool(spec.get("private", False)), values=values, aliases=aliases,
             unit=spec.get("unit"), length=length,
+            within=_within(spec, fname, where, span, errs) if ftype == "date" else None,
         )
     key = data.get("key") or []
     if isinstance(key, str):
@@ -186,6 +218,7 @@ def _read_all(config_dir: Path) -> tuple[dict[str, SourceConfig], list[str]]:
     sdir = config_dir / "sources"
     out: dict[str, SourceConfig] = {}
     errs: list[str] = []
+    span = campaign_span(config_dir)
     for source in SOURCES:
         path = sdir / f"{source}.yaml"
         if not path.exists():
@@ -196,7 +229,7 @@ def _read_all(config_dir: Path) -> tuple[dict[str, SourceConfig], list[str]]:
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             errs.append(f"{path.name}：YAML 格式错误：{exc}")
             continue
-        cfg, e = _parse(source, data, path)
+        cfg, e = _parse(source, data, path, span)
         errs.extend(e)
         if cfg is not None:
             out[source] = cfg

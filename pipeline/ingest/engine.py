@@ -119,6 +119,11 @@ def _field_sql(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, 
         checks.append(_Check(f"{p} AND {v} IS NULL", f"{word}无法识别", "invalid"))
         checks.append(_Check(f"NOT {C.plausible_date_sql(v)}",
                              f"{word}不合理（应在 {C.YEAR_MIN}–{C.YEAR_MAX} 年之间）", "invalid"))
+        if f.within is not None and t == "date":
+            lo, hi = f.within
+            checks.append(_Check(f"{C.plausible_date_sql(v)} AND {v} NOT BETWEEN {C.lit(lo.isoformat())}::DATE "
+                                 f"AND {C.lit(hi.isoformat())}::DATE",
+                                 f"{L}不在专项整治期间（{lo} 至 {hi}），请核对年月日", "invalid"))
     elif t == "account":
         lo, hi = f.length or (5, 20)
         val = C.account_sql(raw)
