@@ -103,7 +103,7 @@ def test_a_model_that_beats_the_rule_score_on_later_visits_is_used_and_says_so()
     assert ranks["NA"] < ranks["NB"]
     rule, points, sentence = con.execute("SELECT rule_score, model_points, sentence FROM model_scores "
                                          "WHERE run_id = 2 AND premises_id = 'NA'").fetchone()
-    assert rule == 20.0 and points > 0 and sentence.startswith("走访结果学习：依据已检查的 48 处场所")
+    assert rule == 20.0 and points > 0 and sentence.startswith("走访结果学习：依据已检查的 48 处场所，这类证据组合查实违法违规约")
 
 
 def test_a_model_that_does_not_beat_the_rules_leaves_the_scores_alone():
@@ -155,3 +155,13 @@ def test_random_picks_estimate_what_is_left_below_the_cut():
     assert rnd["premises_below_cut"] == 8 and rnd["missed_estimate"] == pytest.approx(2.0)
     lo, hi = wilson(1, 4)
     assert rnd["missed_low"] == pytest.approx(8 * lo) and rnd["missed_high"] == pytest.approx(8 * hi)
+
+
+def test_blend_moves_only_what_the_rule_score_misjudged():
+    from pipeline.learn import blend
+
+    got = blend(rule=[30.0, 30.0, 0.0, 95.0, 5.0], prob=[0.6, 0.9, 0.9, 0.99, 0.0],
+                expected=[0.6, 0.4, 0.4, 0.4, 0.5], weight=0.4)
+    # as judged: no move; found more often than its score said: +0.4 × 100 × 0.5 = +20;
+    # no evidence: stays 0; capped at 100; never below 0
+    assert got.tolist() == pytest.approx([30.0, 50.0, 0.0, 100.0, 0.0])

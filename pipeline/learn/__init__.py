@@ -8,8 +8,9 @@ Entry points: `learn(con, cfg, run_id, run_date)` after the score stage, and
 - Model: a logistic regression on those features (few labels, so a small, regularised,
   readable model). Time-validated every run: trained on the earlier visits, it must rank the
   later visits better than the rule score (tie-aware precision at k) to be used at all.
-- In use: score = (1 − w) × rule + w × 100 × p for premises with evidence; the points it
-  moved show in 主要依据 (`model_scores.sentence`).
+- In use: score = rule + w × 100 × (p − q) for premises with evidence, p the model's
+  probability of a finding and q what the rule score alone implies (calibrated on the same
+  visits); the points it moved show in 主要依据 (`model_scores.sentence`).
 - Random picks (随机抽查) are the only visits not chosen by the score: their hit rate
   estimates how many illegal places remain below the cut (`hit_rate_estimates`).
 """
@@ -88,10 +89,38 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return lo, hi
 
 
-def blend(rule: np.ndarray, prob: np.ndarray, weight: float) -> np.ndarray:
-    """The score with the model in use; premises without evidence (rule 0) stay at 0."""
+def blend(rule: np.ndarray, prob: np.ndarray, expected: np.ndarray, weight: float,
+          max_score: float = 100.0) -> np.ndarray:
+    """The score with the model in use: the rule score moved by weight × 100 × (p − q), where p
+    is the model's probability of a finding and q the probability the rule score alone implies
+    (a logistic fit on the same visits). Evidence the rule score already weighs right moves
+    nothing; the model pushes up patterns that were found more often than their score said,
+    and down those found less. Premises without evidence (rule 0) stay at 0."""
     rule = np.asarray(rule, float)
-    return np.where(rule > 0, (1 - weight) * rule + weight * 100 * np.asarray(prob, float), 0.0)
+    moved = rule + weight * 100 * (np.asarray(prob, float) - np.asarray(expected, float))
+    return np.where(rule > 0, np.clip(moved, 0.0, max_score), 0.0)
+
+
+class Learned:
+    """The fitted pair: the model on all features, and the rule score's own calibration."""
+
+    def __init__(self, data: pd.DataFrame, codes: list[str], c: float):
+        y = data["hit"].astype(int)
+        self.codes = codes
+        self.model = _model(c).fit(_xy(data, codes), y)
+        self.calibration = _model(c).fit(_xy(data, [])[:, :1], y)
+        # the rule score claims "higher is riskier": when the visits say otherwise, what it
+        # implies is no more than the average hit rate
+        self.base_rate = float(y.mean())
+        self.rule_monotone = bool(self.calibration.coef_[0][0] >= 0)
+
+    def predict(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        p = self.model.predict_proba(_xy(df, self.codes))[:, 1]
+        if self.rule_monotone:
+            q = self.calibration.predict_proba(_xy(df, [])[:, :1])[:, 1]
+        else:
+            q = np.full(len(df), self.base_rate)
+        return p, q
 
 
 def features(con, codes: list[str], keys: pd.DataFrame) -> pd.DataFrame:
@@ -146,10 +175,9 @@ def _split(labels: pd.DataFrame, share: float) -> dt.date | None:
 
 def validate(train: pd.DataFrame, test: pd.DataFrame, codes: list[str], lr: dict) -> dict:
     """Train on `train`, compare rule score and blended score on `test` (tie-aware)."""
-    model = _model(float(lr["regularisation_c"])).fit(_xy(train, codes), train["hit"].astype(int))
-    prob = model.predict_proba(_xy(test, codes))[:, 1]
+    prob, expected = Learned(train, codes, float(lr["regularisation_c"])).predict(test)
     rule = test[RULE].to_numpy(float)
-    mixed = blend(rule, prob, float(lr["model_weight"]))
+    mixed = blend(rule, prob, expected, float(lr["model_weight"]))
     hits = test["hit"].to_numpy(bool)
     k = int(min(int(lr["eval_k"]), max(1, len(test) // 2)))
     return {"k": k, "precision_rule": precision_at_k(rule, hits, k), "precision_model": precision_at_k(mixed, hits, k),
@@ -197,10 +225,10 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
             row.update(v, lift=lift, used=used, status="used" if used else "not_better",
                        note=(text.USED if used else text.NOT_BETTER).format(
                            k=v["k"], pm=v["precision_model"], pr=v["precision_rule"], w=float(lr["model_weight"])))
-            final = _model(float(lr["regularisation_c"])).fit(_xy(data, codes), data["hit"].astype(int))
+            final = Learned(data, codes, float(lr["regularisation_c"]))
             row["coefficients"] = json.dumps(
-                {"intercept": round(float(final.intercept_[0]), 4),
-                 **{c: round(float(w), 4) for c, w in zip([RULE, *codes], final.coef_[0])}}, ensure_ascii=False)
+                {"intercept": round(float(final.model.intercept_[0]), 4),
+                 **{c: round(float(w), 4) for c, w in zip([RULE, *codes], final.model.coef_[0])}}, ensure_ascii=False)
             if used:
                 _apply(con, cfg, run_id, final, codes, n)
     con.execute("INSERT INTO model_runs BY NAME SELECT * FROM (SELECT " +
@@ -210,18 +238,18 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
             if k not in ("run_id", "coefficients")}
 
 
-def _apply(con, cfg: Config, run_id: int, model, codes: list[str], n_labels: int) -> None:
+def _apply(con, cfg: Config, run_id: int, learned: Learned, codes: list[str], n_labels: int) -> None:
     cur = con.execute("SELECT run_id, premises_id FROM model_scores WHERE run_id = ?", [run_id]).df()
     if cur.empty:
         return
     feats = features(con, codes, cur)
-    prob = model.predict_proba(_xy(feats, codes))[:, 1]
+    prob, expected = learned.predict(feats)
     rule = feats[RULE].to_numpy(float)
-    mixed = np.minimum(float(cfg.scoring["max_score"]), blend(rule, prob, float(cfg.learning["model_weight"])))
+    mixed = blend(rule, prob, expected, float(cfg.learning["model_weight"]), float(cfg.scoring["max_score"]))
     points = np.round(mixed, 1) - rule
     upd = pd.DataFrame({"premises_id": feats["premises_id"], "model_prob": prob, "model_points": points,
-                        "sentence": [text.MODEL_REASON.format(n=n_labels, p=p, points=d)
-                                     for p, d in zip(prob, points)]})
+                        "sentence": [text.MODEL_REASON.format(n=n_labels, p=p, q=q, points=d)
+                                     for p, q, d in zip(prob, expected, points)]})
     con.register("_upd", upd)
     try:
         con.execute("""

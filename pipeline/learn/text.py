@@ -1,7 +1,8 @@
 """User-facing Chinese text of the learn stage, kept together."""
 
 #: the model's line in 主要依据 (points with sign, probability, visits it learnt from)
-MODEL_REASON = "走访结果学习：依据已检查的 {n} 处场所，证据相近的场所查实违法违规约 {p:.0%}，风险分 {points:+.1f}"
+MODEL_REASON = ("走访结果学习：依据已检查的 {n} 处场所，这类证据组合查实违法违规约 {p:.0%}"
+                "（按风险分本应约 {q:.0%}），风险分 {points:+.1f}")
 #: model_runs.note
 NOT_ENABLED = "未启用（configs/learning.yaml 中 enabled: false）"
 TOO_FEW = "已检查场所 {n} 处（查实 {hits} 处、未发现问题 {misses} 处），不足以训练：至少需要 {need} 处且两类各 {each} 处"
