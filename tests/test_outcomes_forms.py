@@ -148,7 +148,9 @@ def _table3(ws):
 def test_forms_counts_and_rows(tmp_path):
     con = _forms_db()
     res = write_forms(con, project_config(), tmp_path, D(2021, 8, 28))
-    assert res[FORM3_FILE] == {"灵源街道": 5, "第一工作点": 3, "第二工作点": 0, "第三工作点": 1}
+    assert res[FORM3_FILE] == {"灵源街道": 5, "第一工作点": 3, "第二工作点": 0, "第三工作点": 1,
+                               "林口": 2, "张前": 1, "林格": 0, "英塘": 0, "小浯塘": 0, "曾林": 1, "灵水": 0,
+                               "大山后": 0, "大布林": 0, "小布林": 0}
     assert res["premises_warnings"] == 1
     # the unknown 场所编号 is warned about once, not again on the next call
     assert con.execute('SELECT file_name, src_row, "column", value, reason, severity FROM rejects').fetchall() == [
@@ -157,7 +159,10 @@ def test_forms_counts_and_rows(tmp_path):
     assert con.execute("SELECT count(*) FROM rejects").fetchone()[0] == 1
 
     wb = openpyxl.load_workbook(tmp_path / FORM2_FILE)
-    assert wb.sheetnames == ["灵源街道", "第一工作点", "第二工作点", "第三工作点"]
+    assert wb.sheetnames == ["灵源街道", "第一工作点", "第二工作点", "第三工作点", "林口", "张前", "林格", "英塘",
+                             "小浯塘", "曾林", "灵水", "大山后", "大布林", "小布林"]
+    assert wb["林口"]["A3"].value == "填报单位：灵源街道林口社区（盖章）"
+    assert _table2(wb["林口"])["发现违法违规企业数（家）"] == [0, 1, 1, 0, 0]   # P07 (2), P01 (3)
     ws = wb["灵源街道"]
     assert ws["A1"].value == "附件2"
     assert ws["A2"].value == "非法违法“小化工”集中攻坚情况汇总表"

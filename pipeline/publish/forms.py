@@ -5,8 +5,9 @@ writes ``附件2_汇总表.xlsx`` (非法违法“小化工”集中攻坚情况
 ``附件3_排查统计表.xlsx`` (非法违法“小化工”排查统计表), laid out as in the notice: 附件N
 line, title merged across the table, 填报单位：…（盖章） / 填报日期：…年…月…日, the bordered
 table, 填报人：, and for 附件3 the 整治类别 legend. Each workbook has one sheet for the
-subdistrict (named `unit_name`) and one per work point of configs/campaign.yaml (in the
-order they first appear); a premises belongs to the work point of its community. A return
+subdistrict (named `unit_name`), one per work point of configs/campaign.yaml (in the
+order they first appear) and one per community; a premises belongs to the work point of
+its community. A return
 whose 场所编号 is not in `premises` counts on the subdistrict sheet only (and is warned
 about in `rejects`, see pipeline.ingest.outcomes.premises_warnings).
 
@@ -178,7 +179,7 @@ def _date_text(as_of) -> str:
 
 
 def _sheets(rows: list[dict], cfg, unit_name: str) -> list[tuple[str, str, list[dict]]]:
-    """[(sheet name, 填报单位, rows)]: the subdistrict, then each work point."""
+    """[(sheet name, 填报单位, rows)]: the subdistrict, each work point, then each community."""
     out = [(unit_name, unit_name, rows)]
     seen = []
     for c in cfg.communities:
@@ -187,6 +188,9 @@ def _sheets(rows: list[dict], cfg, unit_name: str) -> list[tuple[str, str, list[
             seen.append(w)
     for w in seen:
         out.append((w, f"{unit_name}{w}", [r for r in rows if r["work_point"] == w]))
+    for c in cfg.communities:
+        name = c["name"]
+        out.append((name, f"{unit_name}{name}社区", [r for r in rows if r["known"] and r["community"] == name]))
     return out
 
 
