@@ -88,6 +88,10 @@ def test_outcomes_ingest_rows_rejects_and_supersession(tmp_path):
         ("P005", D(2021, 7, 23), "无法进入", None, None, None),
         ("P005", D(2021, 8, 1), "违法违规", 1, "责令停产", None),
     ]
+    # … and the corrected return stays on record, with the batch that corrected it
+    assert con.execute("SELECT premises_id, visit_date, measures, confiscated_wan, src_row, superseded_by_batch "
+                       "FROM stg_outcomes_history").fetchall() == [
+        ("P001", D(2021, 7, 20), "责令停产、原料产品安全处置", 1.5, 3, v2.batch_id)]
 
 
 # ------------------------------------------------------------------ forms

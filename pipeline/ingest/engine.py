@@ -536,6 +536,10 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
             on = " AND ".join(f"t.{C.ident(k)} = n.{C.ident(k)}" for k in rules.key)
             sel = ", ".join(C.ident(k) for k in rules.key)
             mine = f"(SELECT DISTINCT {sel} FROM {stg} WHERE batch_id = $b) n"
+            if rules.history_table:
+                # corrections supersede, but what was returned before stays on record
+                con.execute(f"INSERT INTO {rules.history_table} SELECT t.*, $b AS superseded_by_batch, "
+                            f"now()::TIMESTAMP AS superseded_at FROM {stg} t, {mine} WHERE {older} AND {on}", rparams)
             replaced = con.execute(f"DELETE FROM {stg} t USING {mine} WHERE {older} AND {on}",
                                    rparams).fetchall()[0][0]
             if rules.private_table:

@@ -19,7 +19,8 @@ rejecting it would lose the visit, while the inspector usually cannot fix an id 
 re-link has merged away. The forms still count such a visit (subdistrict sheet only).
 
 Key: (premises_id, visit_date). A later file's return for the same premises and date
-replaces the earlier one (the older row stays visible in batches/rejects history only).
+replaces the earlier one; the earlier row is kept in `stg_outcomes_history` with the batch
+that superseded it and when.
 `measures` is stored canonical, joined with 、.
 """
 
@@ -39,6 +40,7 @@ _UNKNOWN = f"len(list_filter({_ITEMS}, lambda m: NOT list_contains({_VOCAB}, m))
 RULES = SourceRules(
     source="outcomes",
     table="stg_outcomes",
+    history_table="stg_outcomes_history",
     columns={
         "premises_id": "x_premises_id",
         "visit_date": "x_visit_date",

@@ -46,6 +46,8 @@ class SourceRules:
     private_table: str | None = None
     #: private column → SQL expression (written to private_table only)
     private_columns: dict[str, str] = field(default_factory=dict)
+    #: superseded rows are copied here (stg columns + superseded_by_batch, superseded_at)
+    history_table: str | None = None
 
     def stg_columns(self, mapped: set[str]) -> dict[str, str]:
         return self.columns(mapped) if callable(self.columns) else dict(self.columns)

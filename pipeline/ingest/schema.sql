@@ -97,3 +97,10 @@ CREATE TABLE IF NOT EXISTS stg_outcomes (
     premises_id VARCHAR, visit_date DATE, inspector VARCHAR, finding VARCHAR, category INTEGER,
     measures VARCHAR, confiscated_wan DOUBLE, note VARCHAR
 );
+-- returns that a later file corrected (same premises and visit date), as they were
+CREATE TABLE IF NOT EXISTS stg_outcomes_history (
+    batch_id INTEGER, src_row BIGINT,
+    premises_id VARCHAR, visit_date DATE, inspector VARCHAR, finding VARCHAR, category INTEGER,
+    measures VARCHAR, confiscated_wan DOUBLE, note VARCHAR,
+    superseded_by_batch INTEGER, superseded_at TIMESTAMP
+);
