@@ -97,6 +97,8 @@ def test_a_model_that_beats_the_rule_score_on_later_visits_is_used_and_says_so()
     assert out["status"] == "used" and out["used"] is True
     assert out["n_labels"] == 48 and out["n_hits"] == 24
     assert out["precision_rule"] == pytest.approx(0.0) and out["precision_model"] == pytest.approx(1.0)
+    # what it learnt, in Chinese: night use speaks for a finding, this kind of tip against
+    assert "夜间用电 +" in out["learnt"] and "群众举报 -" in out["learnt"]
     scores = dict(con.execute("SELECT premises_id, score FROM scores WHERE run_id = 2 AND premises_id LIKE 'N%'").fetchall())
     assert scores["NA"] > scores["NB"] and scores["N0"] == 0          # no evidence: the model adds nothing
     ranks = dict(con.execute("SELECT premises_id, rank FROM scores WHERE run_id = 2").fetchall())
@@ -165,3 +167,9 @@ def test_blend_moves_only_what_the_rule_score_misjudged():
     # as judged: no move; found more often than its score said: +0.4 × 100 × 0.5 = +20;
     # no evidence: stays 0; capped at 100; never below 0
     assert got.tolist() == pytest.approx([30.0, 50.0, 0.0, 100.0, 0.0])
+
+
+def test_every_configured_signal_has_a_chinese_name_for_the_report():
+    from pipeline.learn.text import FEATURE_NAMES
+
+    assert set(project_config().scoring["signals"]) <= set(FEATURE_NAMES)

@@ -234,8 +234,17 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
     con.execute("INSERT INTO model_runs BY NAME SELECT * FROM (SELECT " +
                 ", ".join(f"${k} AS {k}" for k in row) + ")", row)
     log.info("learn: %s — %s", row["status"], row["note"])
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()
-            if k not in ("run_id", "coefficients")}
+    out = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()
+           if k not in ("run_id", "coefficients")}
+    out["learnt"] = learnt_line(row["coefficients"]) if row["coefficients"] else None
+    return out
+
+
+def learnt_line(coefficients: str, top: int = 6) -> str:
+    """The largest coefficients, in Chinese, for the report (what the model leans on)."""
+    coef = {k: v for k, v in json.loads(coefficients).items() if k != "intercept" and abs(v) >= 0.01}
+    items = sorted(coef.items(), key=lambda kv: -abs(kv[1]))[:top]
+    return text.LEARNT.format(items="；".join(f"{text.FEATURE_NAMES.get(k, k)} {v:+.2f}" for k, v in items))
 
 
 def _apply(con, cfg: Config, run_id: int, learned: Learned, codes: list[str], n_labels: int) -> None:

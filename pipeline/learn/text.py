@@ -12,3 +12,15 @@ USED = "模型在后期检查中胜过规则评分（前 {k} 名命中率：模�
 #: hit_rate_estimates.part
 PART_LIST = "清单（按风险分）"
 PART_RANDOM = "随机抽查（清单之外）"
+
+#: what each feature is called where the report shows what the model learnt
+FEATURE_NAMES = {
+    "rule_score": "规则风险分", "registry_chemical": "登记从事化工", "cover_name": "名称伪装（生物/科技/新材料）",
+    "power_surge": "用电激增", "power_night": "夜间用电", "power_flat": "全天平稳高负荷",
+    "power_utilisation": "用电接近合同容量", "power_status_mismatch": "暂停/销户仍用电",
+    "power_industrial_on_residential": "居民/农业户工业级用电", "waybill_unlicensed": "无许可收危货",
+    "truck_stop": "危货车辆停留", "waybill_stop_mismatch": "运单卸货地与停车地不符", "tip": "群众举报",
+    "license_scope": "超出许可范围", "status_mismatch": "吊销/注销/停业仍在经营", "multi_entity": "厂中厂",
+    "unregistered_power": "无照用电", "idle_site": "闲置场所用电",
+}
+LEARNT = "模型学到的（系数，正数表示查实更多）：{items}"

@@ -124,6 +124,8 @@ def _model_section(model: dict | None) -> list[str]:
         rows.append(["后期检查前 k 名命中率", f"k = {model['k']}：规则 {model['precision_rule']:.0%}，"
                                              f"加入模型 {model['precision_model']:.0%}（提升 {model['lift']:+.0%}）"])
         rows.append(["后期检查 AUC", f"规则 {model['auc_rule']:.2f}，加入模型 {model['auc_model']:.2f}"])
+    if model.get("learnt"):
+        rows.append(["模型学到的", model["learnt"]])
     return [f"<h2>{e(T.MODEL_TITLE)}</h2>", _table(["项目", "内容"], rows)]
 
 
