@@ -137,7 +137,10 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             )
         freshness = _freshness(con, as_of)
         with timer("输出清单（publish）"):
-            lists = publish_lists(con, cfg, run_id, out_dir, _source_notes(freshness, cfg), run_date)
+            from pipeline.publish.report import deadline_notes
+
+            lists = publish_lists(con, cfg, run_id, out_dir,
+                                  deadline_notes(cfg, run_date) + _source_notes(freshness, cfg), run_date)
             left = left_the_list(con, cfg, run_id, run_date)
             estimates = estimate_hit_rates(con, cfg, run_id)
             forms = write_forms(con, cfg, out_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))

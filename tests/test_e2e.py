@@ -168,6 +168,9 @@ def test_visit_return_rescreen_loop_fills_the_forms_and_progress(screened):
     assert len(listed) == int((ret["检查结论"] == "违法违规").sum())
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "各社区进度" in page and "逾期未查" in page and "阶段与期限" in page and "逐周命中率" in page
+    notes = pd.read_excel(run_dir / "visit_lists.xlsx", sheet_name="说明", engine="calamine")["说明"].tolist()
+    assert "当前阶段：全面排查摸底（2021-07-06 至 2021-07-31）" in notes
+    assert "清单报送 2021-07-25（还有 15 天）" in notes
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["run_date"] == "2021-07-10" and manifest["as_of"] < "2021-07-10"   # data date stays
     inside = int(ret["检查结论"].isin(["违法违规", "未发现问题"]).sum())

@@ -76,6 +76,17 @@ def _table(headers: list[str], rows: list[list]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def deadline_notes(cfg: Config, run_date: dt.date) -> list[str]:
+    """Lines for the lists' 说明 sheet: the phase(s) under way and the deadlines still ahead."""
+    out = []
+    for name, start, end, state, dues in phase_rows(cfg, run_date):
+        if state == T.PHASE_RUNNING:
+            out.append(T.PHASE_NOW.format(name=name, start=start or "…", end=end or "…"))
+        if dues and state != T.PHASE_OVER:
+            out += [d for d in dues.split("；") if "还有" in d]
+    return out
+
+
 def _svg_bars(labels: list[str], series: list[tuple[str, list[float], str]], unit: str = "",
               max_value: float | None = None) -> str:
     """A grouped horizontal bar chart as inline SVG (no scripts, prints as drawn)."""

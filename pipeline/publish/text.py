@@ -24,6 +24,7 @@ PHASE_NOT_STARTED, PHASE_RUNNING, PHASE_OVER = "未开始", "进行中", "已结
 DEADLINES = {"list_due": "清单报送", "visit_due": "排查完成", "report_due": "总结报送"}
 DUE_LEFT = "{label} {date}（还有 {days} 天）"
 DUE_PAST = "{label} {date}（已过 {days} 天）"
+PHASE_NOW = "当前阶段：{name}（{start} 至 {end}）"
 PART_NAMES = {"list": "按风险分上榜", "random": "随机抽查", "other": "清单外检查"}
 HIT_RATE_NOTE = "命中率 = 发现违法违规 ÷（已检查 − 无法进入/未找到）；无法进入、未找到不计为“未发现问题”。"
 OVERDUE_NOTE = "逾期未查：上过清单、尚未进门检查，且已过排查完成期限（或首次上榜后 {grace} 天，取较晚者）。"
