@@ -30,7 +30,7 @@ demo: $(STAMP) ## regenerate the demo subdistrict, screen it, simulate a week of
 
 campaign: $(STAMP) ## simulate a 6-week campaign on the demo world, with and without learning; prints week-by-week figures
 	@test -d data/demo/truth || $(PY) -m pipeline simulate --out data/demo
-	$(PY) -m pipeline simulate-campaign --world data/demo --work data/campaign --weeks 6 --visits 3 --compare
+	$(PY) -m pipeline simulate-campaign --world data/demo --work data/campaign --weeks 6 --visits 2 --compare
 
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest
