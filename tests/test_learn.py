@@ -97,6 +97,7 @@ def test_a_model_that_beats_the_rule_score_on_later_visits_is_used_and_says_so()
     assert out["status"] == "used" and out["used"] is True
     assert out["n_labels"] == 48 and out["n_hits"] == 24
     assert out["precision_rule"] == pytest.approx(0.0) and out["precision_model"] == pytest.approx(1.0)
+    assert out["n_random_test"] == 0 and out["auc_model_random"] is None     # no random picks here
     # what it learnt, in Chinese: night use speaks for a finding, this kind of tip against
     assert "夜间用电 +" in out["learnt"] and "群众举报 -" in out["learnt"]
     scores = dict(con.execute("SELECT premises_id, score FROM scores WHERE run_id = 2 AND premises_id LIKE 'N%'").fetchall())
@@ -173,3 +174,14 @@ def test_every_configured_signal_has_a_chinese_name_for_the_report():
     from pipeline.learn.text import FEATURE_NAMES
 
     assert set(project_config().scoring["signals"]) <= set(FEATURE_NAMES)
+
+
+def test_random_picks_among_the_later_visits_give_the_unbiased_comparison():
+    con = stg_db()
+    _base(con)
+    _campaign(con, rule_a=20.0, rule_b=40.0)
+    # the last two days' visits (in the test period) were random picks: two of each kind
+    con.execute("UPDATE visit_lists SET random_pick = true WHERE premises_id IN ('A22', 'A23', 'B22', 'B23')")
+    out = learn(con, project_config(), 2, RUN_DATE)
+    assert (out["n_random_test"], out["random_hits_test"]) == (4, 2)
+    assert out["auc_rule_random"] == pytest.approx(0.0) and out["auc_model_random"] == pytest.approx(1.0)

@@ -180,8 +180,18 @@ def validate(train: pd.DataFrame, test: pd.DataFrame, codes: list[str], lr: dict
     mixed = blend(rule, prob, expected, float(lr["model_weight"]))
     hits = test["hit"].to_numpy(bool)
     k = int(min(int(lr["eval_k"]), max(1, len(test) // 2)))
+    # the later visits were mostly chosen by the score; the random picks among them were not,
+    # so they alone say without bias whether the model orders the rest of the place better
+    rnd = test["random_pick"].to_numpy(bool)
     return {"k": k, "precision_rule": precision_at_k(rule, hits, k), "precision_model": precision_at_k(mixed, hits, k),
-            "auc_rule": auc(rule, hits), "auc_model": auc(mixed, hits)}
+            "auc_rule": auc(rule, hits), "auc_model": auc(mixed, hits),
+            "n_random_test": int(rnd.sum()), "random_hits_test": int(hits[rnd].sum()),
+            "auc_rule_random": _none_if_nan(auc(rule[rnd], hits[rnd])),
+            "auc_model_random": _none_if_nan(auc(mixed[rnd], hits[rnd]))}
+
+
+def _none_if_nan(v: float) -> float | None:
+    return None if v is None or math.isnan(v) else v
 
 
 def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
@@ -200,7 +210,8 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
     n, hits = len(labels), int(labels["hit"].sum()) if len(labels) else 0
     row = {"run_id": run_id, "status": "", "used": False, "n_labels": n, "n_hits": hits, "split_date": None,
            "n_train": None, "n_test": None, "k": None, "precision_rule": None, "precision_model": None,
-           "lift": None, "auc_rule": None, "auc_model": None, "coefficients": None, "note": ""}
+           "lift": None, "auc_rule": None, "auc_model": None, "n_random_test": None, "random_hits_test": None,
+           "auc_rule_random": None, "auc_model_random": None, "coefficients": None, "note": ""}
     need, each = int(lr["min_labels"]), int(lr["min_each_class"])
     if not lr.get("enabled", True):
         row.update(status="disabled", note=text.NOT_ENABLED)

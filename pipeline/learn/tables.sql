@@ -9,6 +9,11 @@ CREATE TABLE IF NOT EXISTS model_runs (
     precision_rule DOUBLE, precision_model DOUBLE, lift DOUBLE, auc_rule DOUBLE, auc_model DOUBLE,
     coefficients VARCHAR, note VARCHAR
 );
+-- the later visits that were random picks: the unbiased part of the validation
+ALTER TABLE model_runs ADD COLUMN IF NOT EXISTS n_random_test INTEGER;
+ALTER TABLE model_runs ADD COLUMN IF NOT EXISTS random_hits_test INTEGER;
+ALTER TABLE model_runs ADD COLUMN IF NOT EXISTS auc_rule_random DOUBLE;
+ALTER TABLE model_runs ADD COLUMN IF NOT EXISTS auc_model_random DOUBLE;
 CREATE TABLE IF NOT EXISTS model_scores (
     run_id INTEGER, premises_id VARCHAR, rule_score DOUBLE, model_prob DOUBLE, model_points DOUBLE
 );

@@ -135,6 +135,12 @@ def _model_section(model: dict | None) -> list[str]:
         rows.append(["后期检查前 k 名命中率", f"k = {model['k']}：规则 {model['precision_rule']:.0%}，"
                                              f"加入模型 {model['precision_model']:.0%}（提升 {model['lift']:+.0%}）"])
         rows.append(["后期检查 AUC", f"规则 {model['auc_rule']:.2f}，加入模型 {model['auc_model']:.2f}"])
+        if model.get("auc_rule_random") is not None:
+            rows.append(["其中随机抽查（无偏）", T.RANDOM_AUC.format(n=model["n_random_test"], h=model["random_hits_test"],
+                                                          r=model["auc_rule_random"], m=model["auc_model_random"])])
+        else:
+            rows.append(["其中随机抽查（无偏）", T.RANDOM_AUC_NONE.format(n=model.get("n_random_test") or 0,
+                                                               h=model.get("random_hits_test") or 0)])
     if model.get("learnt"):
         rows.append(["模型学到的", model["learnt"]])
     return [f"<h2>{e(T.MODEL_TITLE)}</h2>", _table(["项目", "内容"], rows)]
