@@ -74,7 +74,7 @@ def run_campaign(world: Path, work: Path, weeks: int = 6, per_community: int = 5
     for w in range(weeks + 1):
         run_date = start + dt.timedelta(weeks=w)
         res = screen(inbox, db, work / "out", config_dir=cfg_dir, archive_dir=work / "archive", run_date=run_date)
-        est = {r["part"]: r for r in res_estimates(db, res.run_id)}
+        est = {r["part"]: r for r in _estimates(db, res.run_id)}
         below, planted_below = _truth_below_cut(db, truth, res.run_id)
         m = res.model
         row = {"week": w, "run_date": run_date, "model": m.get("status"), "model_used": bool(m.get("used")),
@@ -106,7 +106,7 @@ def run_campaign(world: Path, work: Path, weeks: int = 6, per_community: int = 5
     return pd.DataFrame(rows)
 
 
-def res_estimates(db: Path, run_id: int) -> list[dict]:
+def _estimates(db: Path, run_id: int) -> list[dict]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute("SELECT * FROM hit_rate_estimates WHERE run_id = ?", [run_id]).df().to_dict("records")
