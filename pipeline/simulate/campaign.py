@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from pipeline.learn.text import PART_RANDOM
 from pipeline.publish.text import RANDOM_PICK
 from pipeline.simulate.returns import _truth_of_premises, inspector_returns
 
@@ -81,10 +82,10 @@ def run_campaign(world: Path, work: Path, weeks: int = 6, per_community: int = 5
                "labels": m.get("n_labels"), "precision_rule": m.get("precision_rule"),
                "precision_model": m.get("precision_model"), "lift": m.get("lift"),
                "below_cut": below, "planted_below_truth": planted_below}
-        rnd = [r for r in est.values() if r["premises_below_cut"] is not None]
+        rnd = est.get(PART_RANDOM)
         if rnd:
-            row.update(missed_estimate=rnd[0]["missed_estimate"], missed_low=rnd[0]["missed_low"],
-                       missed_high=rnd[0]["missed_high"], random_visits=rnd[0]["visits"], random_hits=rnd[0]["hits"])
+            row.update(missed_estimate=rnd["missed_estimate"], missed_low=rnd["missed_low"],
+                       missed_high=rnd["missed_high"], random_visits=rnd["visits"], random_hits=rnd["hits"])
         if w == weeks:                # the last run only reads the last week's returns
             rows.append(row)
             break
