@@ -99,7 +99,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
     from pipeline.link import build_premises
     from pipeline.publish import left_the_list, publish_lists
     from pipeline.publish.forms import write_forms
-    from pipeline.publish.report import write_report
+    from pipeline.publish.report import deadline_notes, write_report
     from pipeline.score import score_premises
     from pipeline.signals import compute_evidence
 
@@ -137,8 +137,6 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             )
         freshness = _freshness(con, as_of)
         with timer("输出清单（publish）"):
-            from pipeline.publish.report import deadline_notes
-
             lists = publish_lists(con, cfg, run_id, out_dir,
                                   deadline_notes(cfg, run_date) + _source_notes(freshness, cfg), run_date)
             left = left_the_list(con, cfg, run_id, run_date)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.db import run_sql_file
 from pipeline.publish import text
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,7 @@ def _list_params(cfg: Config, run_id: int, as_of) -> dict:
 
 def build_visit_lists(con, cfg: Config, run_id: int, as_of) -> None:
     """The table visit_lists for this run (lists.sql): who is on which community's list."""
-    for stmt in filter(str.strip, (HERE / "lists.sql").read_text(encoding="utf-8").split(";\n")):
-        used = {k: v for k, v in _list_params(cfg, run_id, as_of).items() if f"${k}" in stmt}
-        con.execute(stmt, used)
+    run_sql_file(con, HERE / "lists.sql", _list_params(cfg, run_id, as_of))
 
 
 def left_the_list(con, cfg: Config, run_id: int, as_of) -> list[dict]:

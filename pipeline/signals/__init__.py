@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.db import run_sql_file
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -66,11 +67,6 @@ def _bind(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if k in used}
 
 
-def _run_sql_file(con, path: Path, params: dict) -> None:
-    for stmt in filter(str.strip, path.read_text(encoding="utf-8").split(";\n")):
-        con.execute(stmt, _bind(stmt, params))
-
-
 def _evidence_frame(con, cfg: Config, code: str, params: dict) -> pd.DataFrame:
     py = HERE / f"{code}.py"
     if py.exists():
@@ -82,7 +78,7 @@ def _evidence_frame(con, cfg: Config, code: str, params: dict) -> pd.DataFrame:
 
 def prepare(con, cfg: Config, as_of: dt.date) -> None:
     """Shared inputs of the signals for one run date: prepare.sql and the chemical lexicon."""
-    _run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of})
+    run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of})
     lexicon = pd.read_csv(LEXICON, dtype=str, keep_default_na=False)
     con.register("_lexicon", lexicon)
     con.execute("CREATE OR REPLACE TEMP TABLE ref_chemicals AS SELECT * FROM _lexicon")
