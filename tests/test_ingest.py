@@ -82,7 +82,7 @@ def test_title_rows_total_row_blank_rows_row_numbers(con, load, tmp_path):
                  "灵源供电所用电量清单\n"
                  "导出时间：2021-08-01\n"
                  "户号,日期,总电量(kWh),峰电量,尖峰电量,平电量,谷电量\n"      # row 3
-                 "0012345678,2021-07-05,\"1,234.5\",100,10,200,300\n"          # 4
+                 "0012345678,2021-07-05,\"1,234.5\",300,34.5,500,400\n"       # 4
                  "\n"                                                           # 5 blank
                  "0012345678,2021-07-06,-5,,,,\n"                               # 6 negative
                  ",,,,,,\n"                                                     # 7 blank row
@@ -97,7 +97,7 @@ def test_title_rows_total_row_blank_rows_row_numbers(con, load, tmp_path):
     assert v.message == ("readings.csv：读取 8 行，导入 2 行，拒收 4 行（见 rejects 表），跳过合计/空行 2 行")
     assert q(con, "SELECT src_row, account_no, day, period, kwh, kwh_peak, kwh_flat, kwh_valley "
                   "FROM stg_power_readings ORDER BY src_row") == [
-        (4, "0012345678", dt.date(2021, 7, 5), "day", 1234.5, 110.0, 200.0, 300.0),
+        (4, "0012345678", dt.date(2021, 7, 5), "day", 1234.5, 334.5, 500.0, 400.0),
         (11, "0012345679", dt.date(2021, 7, 8), "day", 7.0, None, None, None),
     ]
     assert rejects(con) == [
@@ -108,6 +108,21 @@ def test_title_rows_total_row_blank_rows_row_numbers(con, load, tmp_path):
     ]
     assert q(con, "SELECT header_row, rows_read, rows_loaded, rows_rejected, rows_skipped FROM batches") == [
         (3, 8, 2, 4, 2)]
+
+
+def test_tariff_parts_that_do_not_add_up_to_the_total_load_with_a_warning(con, load, tmp_path):
+    f = csv_file(tmp_path, "tou.csv",
+                 "户号,日期,总电量,峰电量,平电量,谷电量\n"
+                 "0012345678,2021-07-05,100,30,40,30\n"      # 2 adds up
+                 "0012345678,2021-07-06,100,30,40,31.5\n"    # 3 off by 1.5%: within the tolerance
+                 "0012345678,2021-07-07,100,30,40,50\n"      # 4 off by 20 kWh
+                 "0012345678,2021-07-08,0.5,0,0,1.2\n"       # 5 off by 0.7 kWh: under 1 kWh
+                 "0012345678,2021-07-09,100,,,\n")           # 6 no parts: nothing to compare
+    [v] = load("power_readings", f)
+    assert (v.rows_loaded, v.rows_rejected, v.warnings) == (5, 0, 1)
+    assert rejects(con) == [(4, "总电量", "100", "峰、平、谷（含尖峰）电量之和与总电量相差超过 2%（已导入，请向供电所核对）",
+                             "warning")]
+    assert q(con, "SELECT kwh, kwh_valley FROM stg_power_readings WHERE src_row = 4") == [(100.0, 50.0)]
 
 
 def test_row_numbers_without_blank_lines_and_with_quoted_newlines(con, load, tmp_path):

@@ -32,8 +32,8 @@ def _ingest_all(tmp_path, fast: bool, monkeypatch):
     readings1.write_text(
         "灵源供电所用电量\n"
         "户号,日期,总电量,峰电量,尖峰电量,平电量,谷电量,备注\n"
-        "0012345678,2021-07-05,12.5,1,,2,3,\n"
-        "0012345678,2021-07-06,１２.５,1,,2,3,\n"          # full-width: slow path, same value
+        "0012345678,2021-07-05,12.5,1,,2,9.5,\n"
+        "0012345678,2021-07-06,１２.５,1,,2,9.5,\n"         # full-width: slow path, same value
         "0012345678,2021/7/7,\"1,234.5\",,,,,\n"            # slashes and thousands
         "0012345679,2021年7月8日,7kWh,,,,,\n"
         "0012345679,2021-07-09,-1,,,,,\n"                   # negative: rejected

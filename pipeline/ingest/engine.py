@@ -252,7 +252,7 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable, fast: 
     total = " OR ".join(C.total_row_sql(C.ident(f"c{i}")) for i in range(len(raw.headers))) or "false"
     row_expr = "_row" if raw.has_row_column else f"(CAST({int(raw.header_row)} AS BIGINT) + _rid + 1)"
     any_present = " OR ".join(f"p_{f.name}" for f in fields) or "false"
-    any_bad = " OR ".join([f"b_{f.name}" for f in fields] + [_holds(rc) for _, rc in rcs]) or "false"
+    any_bad = " OR ".join([f"b_{f.name}" for f in fields] + [_holds(rc) for _, rc in rcs if not rc.warn]) or "false"
     any_err = " OR ".join([f"e_{n} IS NOT NULL" for n, _, e, _ in s2v if e] + [_holds(rc) for _, rc in rcs]) or "false"
 
     def stage(source_rel: str, detail: bool) -> str:
@@ -512,7 +512,8 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
             )
         for i, (fld, _) in enumerate(plan.row_checks):
             params[f"rh_{i}"] = _header_of(raw, cfg, fld)
-            parts.append(f"SELECT $b, $s, $fn, _row, $rh_{i}, rcr_{i}, rc_{i}, 'reject' FROM {ERRS} "
+            parts.append(f"SELECT $b, $s, $fn, _row, $rh_{i}, rcr_{i}, rc_{i}, "
+                         f"CASE WHEN _rej THEN 'reject' ELSE 'warning' END FROM {ERRS} "
                          f"WHERE NOT _skip AND rc_{i} IS NOT NULL")
     if ndup:
         params["kh"] = "、".join(_header_of(raw, cfg, k) for k in rules.key if k in cfg.fields) or rules.key[0]

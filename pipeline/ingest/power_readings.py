@@ -25,6 +25,7 @@ def _columns(mapped: set[str]) -> dict[str, str]:
     }
 
 
+_PARTS = "x_kwh_peak + coalesce(x_kwh_sharp, 0) + x_kwh_flat + x_kwh_valley"
 _KWH = frozenset({"kwh", "kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley"})
 
 RULES = SourceRules(
@@ -35,7 +36,12 @@ RULES = SourceRules(
     reject_fields=frozenset({"day", "month"}) | _KWH,
     not_empty=frozenset({"account_no", "kwh"}),
     nonneg=_KWH,
-    row_checks=(RowCheck(("day", "month"), "NOT p_day AND NOT p_month", "日期为空"),),
+    row_checks=(
+        RowCheck(("day", "month"), "NOT p_day AND NOT p_month", "日期为空"),
+        RowCheck("kwh", "x_kwh_peak IS NOT NULL AND x_kwh_flat IS NOT NULL AND x_kwh_valley IS NOT NULL "
+                        f"AND abs(x_kwh - ({_PARTS})) > greatest(1.0, 0.02 * x_kwh)",
+                 "峰、平、谷（含尖峰）电量之和与总电量相差超过 2%（已导入，请向供电所核对）", warn=True),
+    ),
     field_types={"account_no": "account", "day": "date", "month": "month", "kwh": "number",
                  "kwh_sharp": "number", "kwh_peak": "number", "kwh_flat": "number", "kwh_valley": "number"},
 )

@@ -16,11 +16,13 @@ from typing import Callable, Union
 
 @dataclass(frozen=True)
 class RowCheck:
-    """A reject condition across fields; reported under `field`'s column and raw value."""
+    """A condition across fields; reported under `field`'s column and raw value. It rejects
+    the row, or with `warn` only writes a warning (the row loads as it is)."""
 
     field: str | tuple[str, ...]   # first of these that the file has
     condition: str
     reason: str
+    warn: bool = False
 
 
 @dataclass(frozen=True)
