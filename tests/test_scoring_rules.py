@@ -90,6 +90,12 @@ def test_category_follows_the_shape_for_each_of_1_to_5():
     assert _by(con, "registry", "92350582MA2Y000105") == 4
     assert "multi_entity" in _signals(con, "registry", "92350582MA2Y000105")
     assert _by(con, "registry", "91350582MA2Y000103") == 5
+    # each suggestion says why, in the inspector's words
+    notes = {k: _by(con, src, k, "s.category_note") for src, k in (
+        ("registry", "91350582MA2Y000101"), ("registry", "91350582MA2Y000102"), ("power_accounts", "3500000106"),
+        ("registry", "92350582MA2Y000105"), ("registry", "91350582MA2Y000103"))}
+    assert [n[:8] for n in notes.values()] == [f"建议整治类别 {c}" for c in (1, 2, 3, 4, 5)]
+    assert "厂中厂" in notes["92350582MA2Y000105"] and "无营业执照" in notes["3500000106"]
     # the host itself received nothing and is not suspect
     assert _by(con, "registry", "91350582MA2Y000104", "s.score") == 0
 

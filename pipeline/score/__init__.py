@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.score import text
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS scores (
 def score_premises(con, cfg: Config, run_id: int, as_of) -> int:
     con.execute(SCORES_DDL)
     con.execute("ALTER TABLE scores ADD COLUMN IF NOT EXISTS discount_note VARCHAR")
+    con.execute("ALTER TABLE scores ADD COLUMN IF NOT EXISTS category_note VARCHAR")
     con.execute("DELETE FROM scores WHERE run_id = ?", [run_id])
     w = pd.DataFrame(
         [(k, float(v["weight"])) for k, v in cfg.scoring["signals"].items()],
@@ -45,6 +47,7 @@ def score_premises(con, cfg: Config, run_id: int, as_of) -> int:
          "licensed_discount": float(cfg.scoring.get("licensed_discount", 0.5)),
          "grace_days": int(cfg.scoring.get("licence_renewal_grace_days", 180)),
          "legit_re": "|".join(re.escape(w) for w in cfg.scoring.get("legit_name_words", ["加油站"])),
+         **{f"why_{k}": v for k, v in text.CATEGORY_NOTES.items()},
          "cover_re": "|".join(re.escape(w) for w in cfg.scoring["signals"].get("cover_name", {}).get(
              "words", ["生物", "科技", "新材料", "化工厂"]))},
     )

@@ -5,7 +5,7 @@
 -- licence, or whose registered name is a legitimate hazmat receiver (加油站 …), counts at
 -- `licensed_discount`; the reason is shown in the list (discount_note). Tip-offs about a
 -- legitimate receiver (by registered name or the name the tip gives) count at that share too.
-INSERT INTO scores
+INSERT INTO scores BY NAME
 WITH lic AS (
     -- the licence's end date as the signals read it (prepare.sql, sig_licences): a recorded end
     -- before the start, or before 31 December of the issue year in its number + 2 (licences run
@@ -80,12 +80,14 @@ scored AS (
            -- 厂中厂/租赁); 2 a registered non-chemical firm (or one a tip names by its legal form);
            -- 3 无证无照
            CASE WHEN NOT coalesce(a.activity, false) THEN NULL
-                WHEN s.n_licenses > 0 THEN 1
-                WHEN a.cover OR (s.cover_named AND (s.n_registry > 0 OR s.named_firm)) THEN 5
-                WHEN a.successor THEN CASE WHEN a.successor_cover THEN 5 ELSE 2 END
-                WHEN a.multi OR (coalesce(s.n_registry, 0) = 0 AND NOT s.named_firm AND pl.n_premises > 1) THEN 4
-                WHEN s.n_registry > 0 OR s.named_firm THEN 2
-                ELSE 3 END AS category,
+                WHEN s.n_licenses > 0 THEN {'c': 1, 'why': $why_licensed}
+                WHEN a.cover OR (s.cover_named AND (s.n_registry > 0 OR s.named_firm)) THEN {'c': 5, 'why': $why_cover}
+                WHEN a.successor THEN CASE WHEN a.successor_cover THEN {'c': 5, 'why': $why_cover}
+                                           ELSE {'c': 2, 'why': $why_resumed} END
+                WHEN a.multi OR (coalesce(s.n_registry, 0) = 0 AND NOT s.named_firm AND pl.n_premises > 1)
+                     THEN {'c': 4, 'why': $why_shared}
+                WHEN s.n_registry > 0 OR s.named_firm THEN {'c': 2, 'why': $why_registered}
+                ELSE {'c': 3, 'why': $why_unregistered} END AS suggestion,
            CASE WHEN (s.licensed OR s.legit_name) AND a.raw IS NOT NULL THEN
                 CASE WHEN s.licensed AND s.renewing THEN '危化品许可（' || s.license_nos || '）到期未满换证宽限期，用电/运输证据按 '
                      WHEN s.licensed THEN '持有有效危化品许可（' || s.license_nos || '），用电/运输证据按 '
@@ -96,8 +98,8 @@ scored AS (
     LEFT JOIN shape s USING (premises_id)
     LEFT JOIN places pl USING (place_id)
 )
-SELECT $run_id AS run_id, premises_id, community, score, families, category,
+SELECT $run_id AS run_id, premises_id, community, score, families, suggestion.c AS category,
        row_number() OVER (PARTITION BY community ORDER BY score DESC, premises_id) AS rank_in_community,
        row_number() OVER (ORDER BY score DESC, premises_id) AS rank,
-       discount_note
+       discount_note, suggestion.why AS category_note
 FROM scored;
