@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from pipeline.link import build_premises
 from pipeline.score import score_premises
 from pipeline.signals import compute_evidence, prepare, signal_evidence
@@ -281,3 +283,22 @@ def test_tips_about_a_fuel_station_are_discounted_and_corroboration_still_counts
         "SELECT sum(e.strength * 25) FROM evidence e JOIN premises_members m USING (premises_id) "
         "WHERE m.source = 'tips' AND m.source_key = 'T3' AND e.signal = 'power_industrial_on_residential'").fetchone()[0]
     assert both[1] >= 2 and both[0] > plain + (power_points or 0)
+
+
+def test_a_tip_naming_only_a_shared_building_is_split_among_its_tenants():
+    con = stg_db()
+    firms = [("91350582MA2Y000901", "晋江市灵源丰美鞋业有限公司", ""), ("92350582MA2Y000902", "晋江市灵源华龙鞋材商行", "2号厂房"),
+             ("92350582MA2Y000903", "晋江市灵源佳鑫五金商行", "3号厂房"), ("92350582MA2Y000904", "晋江市灵源宏泰包装商行", "4号厂房")]
+    insert(con, "stg_registry", [dict(uscc=k, source_key=k, name=n, status="存续", legal_rep=f"王{i}",
+                                      address=f"晋江市灵源街道林口社区林口工业区创业路110号{unit}",
+                                      industry_code="1952", scope="鞋生产、销售")
+                                 for i, (k, n, unit) in enumerate(firms)])
+    insert(con, "stg_tips", [dict(tip_id="T1", content="创业路110号晚上有刺鼻气味",
+                                  address="林口社区创业路110号", received_at=dt.datetime(2021, 6, 29, 9, 0))])
+    cfg = _run(con)
+    tip = cfg.scoring["signals"]["tip"]
+    own = _by(con, "tips", "T1", "(SELECT strength FROM evidence e WHERE e.premises_id = s.premises_id)")
+    assert own == pytest.approx(1.0 / tip["full_weight"], rel=0.02)          # the address itself: whole
+    for key, _, _ in firms:                                                  # four tenants share 0.5
+        got = _by(con, "registry", key, "(SELECT strength FROM evidence e WHERE e.premises_id = s.premises_id)")
+        assert got == pytest.approx(tip["shared_share"] / 4 / tip["full_weight"], rel=0.02)

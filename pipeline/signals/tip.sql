@@ -1,6 +1,9 @@
 -- Tip-offs about the place, weighted by recency and by what they describe (odours, tankers,
 -- night work, drums: how a chemical workshop gives itself away). A tip that names only an
--- address shared by several premises counts, at reduced strength, for each of them.
+-- address shared by several premises counts, at reduced strength, for each of them: the
+-- tip's own premises (the address) keeps it whole, the others split `shared_share` between
+-- them — a tip naming a multi-tenant building (厂中厂 parks hold dozens) must not put every
+-- tenant on the list.
 -- The excerpt masks long digit runs (phone numbers); reporter identity is never read here.
 WITH direct AS (
     SELECT m.premises_id, s.tip_id, s.received_at, s.content, 1.0 AS share
@@ -8,12 +11,12 @@ WITH direct AS (
 ),
 -- a tip that stayed its own premises, but at a place with other premises
 alone AS (
-    SELECT d.* FROM direct d JOIN premises p USING (premises_id) JOIN places pl USING (place_id)
+    SELECT d.*, pl.n_premises FROM direct d JOIN premises p USING (premises_id) JOIN places pl USING (place_id)
     WHERE pl.n_premises > 1
       AND NOT EXISTS (SELECT 1 FROM premises_members m2 WHERE m2.premises_id = d.premises_id AND m2.source <> 'tips')
 ),
 shared AS (
-    SELECT o.premises_id, a.tip_id, a.received_at, a.content, $shared_share AS share
+    SELECT o.premises_id, a.tip_id, a.received_at, a.content, $shared_share / (a.n_premises - 1) AS share
     FROM alone a JOIN premises p ON p.premises_id = a.premises_id
     JOIN premises o ON o.place_id = p.place_id AND o.premises_id <> a.premises_id
 ),
