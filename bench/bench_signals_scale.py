@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import datetime as dt, json, resource, sys, time
+import datetime as dt, json, logging, resource, sys, time
+logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 from pipeline import config
 from pipeline.db import connect
 from pipeline.learn import learn
@@ -79,13 +80,14 @@ def main() -> int:
             print(r.stderr[-3000:], file=sys.stderr)
             return 1
         out = json.loads(r.stdout.strip().splitlines()[-1])
+        per_signal = [ln for ln in r.stderr.splitlines() if ln.startswith("signal ")]
     finally:
         work.unlink(missing_ok=True)
     print(f"premises {out['premises']:,}, data as of {out['as_of']}")
     print(f"signals {out['signals_s']:.1f} s, score {out['score_s']:.1f} s, learn {out['learn_s']:.1f} s "
           f"(child wall {wall:.1f} s), peak {out['peak_mb']:,.0f} MB")
-    for sig, n in out["fired"].items():
-        print(f"  {sig:<34} {n:>8,}")
+    for line in per_signal:
+        print("  " + line)
     return 0
 
 

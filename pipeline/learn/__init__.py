@@ -280,18 +280,23 @@ def _apply(con, cfg: Config, run_id: int, learned: Learned, codes: list[str], n_
     run_sql_file(con, HERE / "rerank.sql", {"run_id": run_id})
 
 
+#: premises of a run below its cut: not on a list by score, not yet seen inside — the
+#: population the random picks are drawn from and whose hit rate they estimate
+BELOW_CUT_SQL = """
+    SELECT s.premises_id FROM scores s
+    WHERE s.run_id = $run_id
+      AND s.premises_id NOT IN (SELECT premises_id FROM visit_lists WHERE run_id = $run_id AND NOT random_pick)
+      AND s.premises_id NOT IN (SELECT premises_id FROM learn_labels WHERE run_id = $run_id)
+"""
+
+
 def estimate_hit_rates(con, cfg: Config, run_id: int) -> list[dict]:
     """Hit rate of the scored lists and of the random picks so far (labels of this run), and
     from the latter the number of illegal places still below this run's cut."""
     ensure_tables(con)
     con.execute("DELETE FROM hit_rate_estimates WHERE run_id = ?", [run_id])
     labels = con.execute("SELECT * FROM learn_labels WHERE run_id = ? AND listed", [run_id]).df()
-    below = con.execute("""
-        WITH done AS (SELECT premises_id FROM learn_labels WHERE run_id = $run_id)
-        SELECT count(*) FROM scores s
-        WHERE s.run_id = $run_id
-          AND s.premises_id NOT IN (SELECT premises_id FROM visit_lists WHERE run_id = $run_id AND NOT random_pick)
-          AND s.premises_id NOT IN (SELECT premises_id FROM done)""", {"run_id": run_id}).fetchall()[0][0]
+    below = con.execute(f"SELECT count(*) FROM ({BELOW_CUT_SQL})", {"run_id": run_id}).fetchall()[0][0]
     rows = []
     for part, mask in ((text.PART_LIST, ~labels["random_pick"].astype(bool)),
                        (text.PART_RANDOM, labels["random_pick"].astype(bool))):

@@ -18,6 +18,7 @@ import datetime as dt
 import importlib
 import logging
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -106,11 +107,12 @@ def compute_evidence(con, cfg: Config, run_id: int, as_of: dt.date) -> dict[str,
     prepare(con, cfg, as_of)
     fired: dict[str, int] = {}
     for code, spec in cfg.scoring["signals"].items():
+        t0 = time.perf_counter()
         df = signal_evidence(con, cfg, code, as_of)
         con.register("_ev", df)
         con.execute("INSERT INTO evidence SELECT ?, premises_id, ?, ?, strength, value, baseline, sentence FROM _ev",
                     [run_id, code, spec["family"]])
         con.unregister("_ev")
         fired[code] = int(df["premises_id"].nunique())
-        log.info("signal %-34s fired on %6d premises", code, fired[code])
+        log.info("signal %-34s fired on %6d premises (%.1f s)", code, fired[code], time.perf_counter() - t0)
     return fired

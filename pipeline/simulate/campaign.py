@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from pipeline.learn import BELOW_CUT_SQL
 from pipeline.learn.text import PART_RANDOM
 from pipeline.publish.text import RANDOM_PICK
 from pipeline.simulate.returns import _truth_of_premises, inspector_returns
@@ -46,12 +47,7 @@ def _truth_below_cut(db: Path, truth_dir: Path, run_id: int) -> tuple[int, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         truth = _truth_of_premises(con, truth_dir)
-        below = con.execute("""
-            SELECT s.premises_id FROM scores s
-            WHERE s.run_id = $r
-              AND s.premises_id NOT IN (SELECT premises_id FROM visit_lists WHERE run_id = $r AND NOT random_pick)
-              AND s.premises_id NOT IN (SELECT premises_id FROM learn_labels WHERE run_id = $r)""",
-                            {"r": run_id}).df()
+        below = con.execute(BELOW_CUT_SQL, {"run_id": run_id}).df()
     finally:
         con.close()
     planted = below.merge(truth, on="premises_id", how="left")["planted_category"].notna().sum()
