@@ -23,4 +23,4 @@ FEATURE_NAMES = {
     "license_scope": "超出许可范围", "status_mismatch": "吊销/注销/停业仍在经营", "multi_entity": "厂中厂",
     "unregistered_power": "无照用电", "idle_site": "闲置场所用电",
 }
-LEARNT = "模型学到的（系数，正数表示查实更多）：{items}"
+LEARNT = "系数（正数表示这类证据更常查实）：{items}"
