@@ -25,6 +25,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.db import run_sql_file
+from pipeline.signals.shared import run_scope
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -106,13 +107,14 @@ def compute_evidence(con, cfg: Config, run_id: int, as_of: dt.date) -> dict[str,
     con.execute("DELETE FROM evidence WHERE run_id = ?", [run_id])
     prepare(con, cfg, as_of)
     fired: dict[str, int] = {}
-    for code, spec in cfg.scoring["signals"].items():
-        t0 = time.perf_counter()
-        df = signal_evidence(con, cfg, code, as_of)
-        con.register("_ev", df)
-        con.execute("INSERT INTO evidence SELECT ?, premises_id, ?, ?, strength, value, baseline, sentence FROM _ev",
-                    [run_id, code, spec["family"]])
-        con.unregister("_ev")
-        fired[code] = int(df["premises_id"].nunique())
-        log.info("signal %-34s fired on %6d premises (%.1f s)", code, fired[code], time.perf_counter() - t0)
+    with run_scope():                 # tables several signals read are built once
+        for code, spec in cfg.scoring["signals"].items():
+            t0 = time.perf_counter()
+            df = signal_evidence(con, cfg, code, as_of)
+            con.register("_ev", df)
+            con.execute("INSERT INTO evidence SELECT ?, premises_id, ?, ?, strength, value, baseline, sentence "
+                        "FROM _ev", [run_id, code, spec["family"]])
+            con.unregister("_ev")
+            fired[code] = int(df["premises_id"].nunique())
+            log.info("signal %-34s fired on %6d premises (%.1f s)", code, fired[code], time.perf_counter() - t0)
     return fired

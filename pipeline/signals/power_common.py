@@ -58,10 +58,19 @@ def peak_hours(cfg) -> float:
     return _hours((cfg.campaign.get("time_of_use") or {}).get("peak_hours", [[10, 12], [15, 20]]))
 
 
+def matrix(con, as_of: dt.date, search_days: int, holiday_ratio: float) -> "Matrix":
+    """The run's Matrix for these settings, built once per run (read-only to its users)."""
+    from pipeline.signals.shared import shared
+
+    key = ("matrix", as_of, search_days, holiday_ratio)
+    return shared(key, lambda: Matrix(con, as_of, search_days, holiday_ratio))
+
+
 class Matrix:
     """Premises × day matrices over `search_days` up to `as_of` (NaN where no reading)."""
 
     def __init__(self, con, as_of: dt.date, search_days: int, holiday_ratio: float):
+        self.key = (as_of, search_days, holiday_ratio)
         as_of = pd.Timestamp(as_of)
         start = as_of - pd.Timedelta(days=search_days - 1)
         self.days = pd.date_range(start, as_of, freq="D")

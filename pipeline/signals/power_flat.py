@@ -28,7 +28,7 @@ from pipeline.signals import power_common as pc
 
 def evidence(con, cfg, params) -> pd.DataFrame:
     s = pc.surge_settings(cfg)
-    m = pc.Matrix(con, params["as_of"], int(params["recent_days"]), float(s.get("holiday_ratio", 0.5)))
+    m = pc.matrix(con, params["as_of"], int(params["recent_days"]), float(s.get("holiday_ratio", 0.5)))
     P, D = m.K.shape
     if P == 0:
         return pc.empty()

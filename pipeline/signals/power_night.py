@@ -25,7 +25,7 @@ from pipeline.signals import power_common as pc
 
 def night_table(con, cfg, params) -> tuple[pd.DataFrame, pc.Matrix]:
     s = {**pc.surge_settings(cfg)}
-    m = pc.Matrix(con, params["as_of"], int(s.get("search_days", 182)), float(s.get("holiday_ratio", 0.5)))
+    m = pc.matrix(con, params["as_of"], int(s.get("search_days", 182)), float(s.get("holiday_ratio", 0.5)))
     P, D = m.K.shape
     if P == 0:
         return pd.DataFrame(), m

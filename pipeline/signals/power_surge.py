@@ -20,14 +20,18 @@ import numpy as np
 import pandas as pd
 
 from pipeline.signals import power_common as pc
+from pipeline.signals.shared import shared
 
 
 def surge_table(con, cfg, params) -> tuple[pd.DataFrame, pc.Matrix]:
+    """Change points and levels of every premises (shared by power_surge, idle_site and
+    power_industrial_on_residential within a run)."""
     s = {**pc.surge_settings(cfg), **params}
-    m = pc.Matrix(con, params["as_of"], int(s.get("search_days", 182)), float(s.get("holiday_ratio", 0.5)))
-    lv = pc.levels(m, params["recent_days"], params["baseline_days"],
-                   int(s.get("min_segment_days", 7)), int(s.get("min_baseline_days", 14)))
-    return lv, m
+    m = pc.matrix(con, params["as_of"], int(s.get("search_days", 182)), float(s.get("holiday_ratio", 0.5)))
+    args = (params["recent_days"], params["baseline_days"], int(s.get("min_segment_days", 7)),
+            int(s.get("min_baseline_days", 14)))
+    lv = shared(("levels", params["as_of"], m.key, *args), lambda: pc.levels(m, *args))
+    return lv.copy(), m
 
 
 def _strength(ratio, lo, hi):

@@ -35,6 +35,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from pipeline.signals.shared import shared
 from pipeline.signals.stops import merge_stops, night_minutes, stops_from_db
 
 OUT = ["premises_id", "strength", "value", "baseline", "sentence"]
@@ -110,9 +111,10 @@ def attributed_stops(con, params: dict) -> pd.DataFrame:
     name-legitimacy and night minutes. Shared with waybill_stop_mismatch."""
     as_of = params["as_of"]
     days = int(params.get("window_days", params.get("recent_days", 28)))
-    st = stops_from_db(con, float(params.get("stop_radius_m", 100)), float(params.get("min_stop_min", 15)),
-                       float(params.get("gap_min", 15)), as_of=as_of, days=days)
-    st = merge_stops(st, float(params.get("stop_radius_m", 100)), float(params.get("gap_min", 15)))
+    radius, min_stop, gap = (float(params.get("stop_radius_m", 100)), float(params.get("min_stop_min", 15)),
+                             float(params.get("gap_min", 15)))
+    st = shared(("stops", as_of, days, radius, min_stop, gap), lambda: merge_stops(
+        stops_from_db(con, radius, min_stop, gap, as_of=as_of, days=days), radius, gap)).copy()
     if not len(st):
         return st.assign(premises_id=pd.Series(dtype="string"), name=pd.Series(dtype="string"),
                          dist_m=pd.Series(dtype=float), licensed=pd.Series(dtype=bool),
