@@ -108,13 +108,19 @@ def near_legit_places(stops: pd.DataFrame, places: list | None) -> np.ndarray:
 
 def attributed_stops(con, params: dict) -> pd.DataFrame:
     """Stops of the window, each with its nearest located premises (or none), licence status,
-    name-legitimacy and night minutes. Shared with waybill_stop_mismatch."""
+    name-legitimacy and night minutes. Shared with waybill_stop_mismatch (built once per run)."""
+    used = ("as_of", "window_days", "recent_days", "stop_radius_m", "min_stop_min", "gap_min", "legit_places",
+            "radius_m", "legit_words_re", "night_hours")
+    key = ("attributed_stops", repr([(k, params.get(k)) for k in used]))
+    return shared(key, lambda: _attributed_stops(con, params)).copy()
+
+
+def _attributed_stops(con, params: dict) -> pd.DataFrame:
     as_of = params["as_of"]
     days = int(params.get("window_days", params.get("recent_days", 28)))
     radius, min_stop, gap = (float(params.get("stop_radius_m", 100)), float(params.get("min_stop_min", 15)),
                              float(params.get("gap_min", 15)))
-    st = shared(("stops", as_of, days, radius, min_stop, gap), lambda: merge_stops(
-        stops_from_db(con, radius, min_stop, gap, as_of=as_of, days=days), radius, gap)).copy()
+    st = merge_stops(stops_from_db(con, radius, min_stop, gap, as_of=as_of, days=days), radius, gap)
     if not len(st):
         return st.assign(premises_id=pd.Series(dtype="string"), name=pd.Series(dtype="string"),
                          dist_m=pd.Series(dtype=float), licensed=pd.Series(dtype=bool),
