@@ -140,7 +140,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             lists = publish_lists(con, cfg, run_id, out_dir,
                                   deadline_notes(cfg, run_date) + _source_notes(freshness, cfg), run_date)
             left = left_the_list(con, cfg, run_id, run_date)
-            estimates = estimate_hit_rates(con, cfg, run_id)
+            estimates = estimate_hit_rates(con, run_id)
             forms = write_forms(con, cfg, out_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
             write_report(con, cfg, run_id, as_of, out_dir, freshness, lists, left, _source_notes(freshness, cfg),
                          run_date=run_date, model=model, estimates=estimates)

@@ -150,7 +150,7 @@ def test_random_picks_estimate_what_is_left_below_the_cut():
     con.execute("INSERT INTO visit_lists VALUES (2, 'L1', '林口', 1, false), (2, 'L2', '林口', 2, false), "
                 "(2, 'X0', '林口', 3, true)")
     learn(con, project_config(), 2, RUN_DATE)
-    est = {r["part"]: r for r in estimate_hit_rates(con, project_config(), 2)}
+    est = {r["part"]: r for r in estimate_hit_rates(con, 2)}
     scored, rnd = est["清单（按风险分）"], est["随机抽查（清单之外）"]
     assert (scored["visits"], scored["hits"], scored["rate"]) == (2, 1, 0.5)
     assert (rnd["visits"], rnd["hits"], rnd["rate"]) == (4, 1, 0.25)

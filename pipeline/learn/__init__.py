@@ -1,7 +1,7 @@
 """Learn stage: teach the scorer with what inspectors found, honestly.
 
 Entry points: `learn(con, cfg, run_id, run_date)` after the score stage, and
-`estimate_hit_rates(con, cfg, run_id, run_date)` after the lists are built.
+`estimate_hit_rates(con, run_id)` after the lists are built.
 
 - Labels (`learn_labels`): premises seen inside, 违法违规 = hit, 未发现问题 = miss; the
   features are the evidence strengths and rule score of the run that listed them.
@@ -163,7 +163,7 @@ def _xy(df: pd.DataFrame, codes: list[str]) -> np.ndarray:
     return x
 
 
-def _split(labels: pd.DataFrame, share: float) -> dt.date | None:
+def _split(labels: pd.DataFrame, share: float) -> dt.date:
     """The first visit date from which the later visits are the test set (~1 − share)."""
     dates = np.array(sorted(pd.to_datetime(labels["visit_date"]).dt.date))
     cut = dates[min(len(dates) - 1, int(math.ceil(share * len(dates))))]
@@ -218,9 +218,8 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
     elif n < need or hits < each or n - hits < each:
         row.update(status="too_few", note=text.TOO_FEW.format(n=n, hits=hits, misses=n - hits, need=need, each=each))
     else:
-        feats = features(con, codes, labels.rename(columns={"run_id": "_r", "feature_run_id": "run_id"}))
-        data = labels.rename(columns={"run_id": "_r", "feature_run_id": "run_id"}).merge(
-            feats, on=["run_id", "premises_id"], how="left")
+        keyed = labels.rename(columns={"run_id": "_r", "feature_run_id": "run_id"})   # features of the listing run
+        data = keyed.merge(features(con, codes, keyed), on=["run_id", "premises_id"], how="left")
         cut = _split(data, float(lr["train_share"]))
         day = pd.to_datetime(data["visit_date"]).dt.date
         train, test = data[day < cut], data[day >= cut]
@@ -290,7 +289,7 @@ BELOW_CUT_SQL = """
 """
 
 
-def estimate_hit_rates(con, cfg: Config, run_id: int) -> list[dict]:
+def estimate_hit_rates(con, run_id: int) -> list[dict]:
     """Hit rate of the scored lists and of the random picks so far (labels of this run), and
     from the latter the number of illegal places still below this run's cut."""
     ensure_tables(con)

@@ -13,7 +13,7 @@ WITH latest AS (
     GROUP BY premises_id
 ),
 listed AS (
-    SELECT l.premises_id, arg_max(v.run_id, v.run_id) AS run_id, arg_max(v.random_pick, v.run_id) AS random_pick
+    SELECT l.premises_id, max(v.run_id) AS run_id, arg_max(v.random_pick, v.run_id) AS random_pick
     FROM latest l
     JOIN visit_lists v USING (premises_id)
     JOIN runs r ON r.run_id = v.run_id AND r.run_date <= l.visit_date

@@ -25,23 +25,17 @@ def _date(v) -> dt.date | None:
     return dt.date.fromisoformat(str(v))
 
 
-def _list_deadline(cfg: Config) -> dt.date | None:
+def _deadline(cfg: Config, key: str) -> dt.date | None:
+    """The first phase's date under `key` (list_due, visit_due, report_due), if any."""
     for phase in cfg.campaign.get("phases", []):
-        if phase.get("list_due"):
-            return _date(phase["list_due"])
-    return None
-
-
-def _visit_deadline(cfg: Config) -> dt.date | None:
-    for phase in cfg.campaign.get("phases", []):
-        if phase.get("visit_due"):
-            return _date(phase["visit_due"])
+        if phase.get(key):
+            return _date(phase[key])
     return None
 
 
 def progress(con, cfg: Config, run_id: int, run_date: dt.date):
     return con.execute((HERE / "progress.sql").read_text(encoding="utf-8"), {
-        "run_id": run_id, "run_date": run_date, "visit_due": _visit_deadline(cfg),
+        "run_id": run_id, "run_date": run_date, "visit_due": _deadline(cfg, "visit_due"),
         "grace_days": int(cfg.campaign.get("visit_grace_days", 14)),
     }).df()
 
@@ -188,7 +182,7 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
         v = rate(r.found_illegal, r.visited, r.no_access)
         return "—" if v is None else f"{v:.0%}"
 
-    due = _list_deadline(cfg)
+    due = _deadline(cfg, "list_due")
     labels = list(prog["community"])
     chart_progress = _svg_bars(labels, [("上过清单", list(prog["listed"]), "#9ecae1"),
                                         ("已检查", list(prog["visited"]), "#4292c6"),
