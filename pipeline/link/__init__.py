@@ -110,7 +110,8 @@ def _score_pairs(con, lk: dict, n_records: int) -> int:
     else:
         pat["prob"] = pd.Series(dtype=float)
         pat["log2_bf"] = pd.Series(dtype=float)
-        mt = pd.DataFrame(columns=["comparison", "level", "m", "u", "log2_bf", "lambda"])
+        mt = pd.DataFrame({"comparison": pd.Series(dtype=object), "level": pd.Series(dtype="int64"),
+                           **{c: pd.Series(dtype=float) for c in ("m", "u", "log2_bf", "lambda")}})
     con.register("_mt", mt)
     con.execute("CREATE OR REPLACE TABLE link_model AS SELECT * FROM _mt")
     con.unregister("_mt")
@@ -252,7 +253,10 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
         fr = set(pairs.loc[forced, "rid_l"]) | set(pairs.loc[forced, "rid_r"]) | {x for p in extra for x in p}
         members.loc[members["rid"].isin(fr), "match_rule"] = "analyst"
     con.register("_assign", members[["rid", "premises_id", "match_score", "match_rule"]])
-    con.execute("CREATE OR REPLACE TEMP TABLE link_assign AS SELECT * FROM _assign")
+    # explicit types: with no records at all (a readings file alone) pandas gives float columns
+    con.execute("CREATE OR REPLACE TEMP TABLE link_assign AS SELECT rid::BIGINT AS rid, "
+                "premises_id::VARCHAR AS premises_id, match_score::DOUBLE AS match_score, "
+                "match_rule::VARCHAR AS match_rule FROM _assign")
     con.unregister("_assign")
     run_sql_file(con, HERE / "premises.sql")
     con.execute("DELETE FROM link_premises_ids")
