@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import datetime as dt, json, logging, resource, sys, time
 logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+logging.getLogger("pipeline.signals").setLevel(logging.DEBUG)   # the per-signal seconds are debug lines
 from pipeline import config
 from pipeline.db import connect
 from pipeline.learn import learn

@@ -87,3 +87,106 @@ def test_each_source_alone_gives_a_complete_run(tmp_path, source):
     res = _screen_alone(tmp_path, source)
     _complete(res)
     assert res.counts[f"stg_{source}"] >= 1
+
+
+# ---------------------------------------------------------------------------------------
+# item 12: identical inputs, identical lists — every choice has a total order
+
+def _premises_from_tied_records(reverse: bool, threads: int, groups: int):
+    """premises.sql over `groups` premises of two licence records each that tie on anchor
+    rank (same source) but differ in name, address, USCC and community, with the rows in
+    either physical order. More rows than one DuckDB row group, so the aggregation runs in
+    parallel."""
+    import duckdb
+
+    from pipeline.db import run_sql_file
+    from pipeline.link import _load_reference
+    from tests.stagekit import project_config
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    run_sql_file(con, ROOT / "pipeline" / "macros.sql")
+    _load_reference(con, project_config())
+    order = "DESC" if reverse else "ASC"
+    con.execute(f"""
+        CREATE TABLE int_link_parsed AS
+        SELECT i AS rid, 'licenses' AS source, format('L{{:07d}}{{}}', i // 2, CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END) AS source_key,
+               CASE WHEN i % 2 = 0 THEN '甲' ELSE '乙' END || (i // 2) || '化工有限公司' AS name,
+               '灵源' || (CASE WHEN i % 2 = 0 THEN '林口' ELSE '林格' END) || '路' || i || '号' AS address,
+               'USCC' || i AS uscc, false AS is_person,
+               CASE WHEN i % 2 = 0 THEN '林口' ELSE '林格' END AS community, false AS community_inferred,
+               '路' AS road, i::VARCHAR AS number, NULL::DOUBLE AS lon, NULL::DOUBLE AS lat
+        FROM range({2 * groups}) t(i) ORDER BY i {order}
+    """)
+    con.execute(f"""
+        CREATE TEMP TABLE link_assign AS
+        SELECT rid, 'P' || lpad((rid // 2)::VARCHAR, 10, '0') AS premises_id, 1.0 AS match_score, 'own' AS match_rule
+        FROM int_link_parsed ORDER BY rid {order}
+    """)
+    run_sql_file(con, ROOT / "pipeline" / "link" / "premises.sql")
+    return con.execute("SELECT premises_id, name, address, uscc, community, place_id FROM premises "
+                       "ORDER BY premises_id").fetchall()
+
+
+def test_tied_records_give_the_same_premises_whatever_the_row_order():
+    groups = 70_000
+    first = _premises_from_tied_records(False, 1, groups)
+    assert len(first) == groups
+    # the tie is broken by source_key: the 'A' record of each pair
+    assert first[0] == ("P0000000000", "甲0化工有限公司", "灵源林口路0号", "USCC0", "林口", first[0][5])
+    assert all(r[1].startswith("甲") and r[4] == "林口" for r in first)
+    assert _premises_from_tied_records(True, 1, groups) == first
+    assert _premises_from_tied_records(True, 2, groups) == first
+    assert _premises_from_tied_records(False, 2, groups) == first
+
+
+def _link_world(reverse: bool, threads: int):
+    from pipeline.link import build_premises
+    from tests.stagekit import insert, project_config, stg_db
+
+    con = stg_db()
+    con.execute(f"SET threads = {threads}")
+    rows = []
+    for i in range(40):
+        addr = f"晋江市灵源街道林口社区林口路{i + 1}号"
+        uscc = f"91350582MA2Y{i:05d}X"
+        # two licences of one firm, same anchor rank, different names: a tie
+        rows.append(dict(license_no=f"L{i:04d}A", name=f"晋江市益鹏{i}染料有限公司", uscc=uscc, address=addr))
+        rows.append(dict(license_no=f"L{i:04d}B", name=f"晋江市益鹏{i}化工有限公司", uscc=uscc, address=addr))
+    if reverse:
+        rows.reverse()
+    insert(con, "stg_licenses", rows)
+    build_premises(con, project_config())
+    prem = con.execute("SELECT * FROM premises ORDER BY premises_id").fetchall()
+    cand = con.execute("SELECT * FROM link_candidates").fetchall()
+    return prem, cand
+
+
+def test_link_is_the_same_whatever_the_insert_order_and_threads():
+    prem, cand = _link_world(False, 1)
+    assert len(prem) == 40
+    assert all("染料" in r[1] for r in prem)        # the A licence's name: lowest source_key
+    assert _link_world(True, 2) == (prem, cand)
+
+
+def test_repeat_screens_give_byte_identical_lists(tmp_path):
+    """Three runs of the same (demo-sized) world into fresh warehouses: the same bytes."""
+    import subprocess
+    import sys
+
+    world = tmp_path / "world"
+    r = subprocess.run([sys.executable, "-m", "pipeline", "simulate", "--out", str(world), "--seed", "3"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    outs = []
+    for i in range(3):
+        res = screen(world / "inbox", tmp_path / f"w{i}.duckdb", tmp_path / f"out{i}", config_dir=CONFIGS,
+                     run_date=dt.date(2021, 7, 5))
+        outs.append(res.out_dir)
+    names = ["ranking.csv", "link_candidates.csv", *(f"visit_list_{c}.csv" for c in COMMUNITIES)]
+    first = {n: (outs[0] / n).read_bytes() for n in names}
+    assert first["ranking.csv"].count(b"\n") > 20     # a real list, not an empty one
+    assert first["link_candidates.csv"].count(b"\n") > 5
+    for out in outs[1:]:
+        for n in names:
+            assert (out / n).read_bytes() == first[n], n

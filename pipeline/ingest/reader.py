@@ -290,7 +290,7 @@ def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str,
         if "unicode" in msg.lower() or "utf" in msg.lower():
             if encoding in ("utf-8", "utf-8-sig"):
                 raise _NotUtf8() from None
-        log.info("CSV read failed for %s: %s", display, msg.splitlines()[0] if msg else "")
+        log.debug("CSV read failed for %s: %s", display, msg.splitlines()[0] if msg else "")
         raise FileRefused(display, "文件无法按表格读取（CSV 结构错误）") from None
     n = con.execute(f"SELECT count(*) FROM {RAW}").fetchall()[0][0]
     notes = []
@@ -387,7 +387,7 @@ def read_excel_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConf
     except FileRefused:
         raise
     except Exception as exc:  # calamine raises its own error types for broken files
-        log.info("Excel read failed for %s: %s", display, type(exc).__name__)
+        log.debug("Excel read failed for %s: %s", display, type(exc).__name__)
         raise FileRefused(display, "Excel 文件已损坏或无法读取") from None
     if not data or not any(any(c not in (None, "") for c in r) for r in data):
         raise FileRefused(display, "文件为空（工作表没有数据）")

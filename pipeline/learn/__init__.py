@@ -243,7 +243,8 @@ def learn(con, cfg: Config, run_id: int, run_date: dt.date) -> dict:
                 _apply(con, cfg, run_id, final, codes, n)
     con.execute("INSERT INTO model_runs BY NAME SELECT * FROM (SELECT " +
                 ", ".join(f"${k} AS {k}" for k in row) + ")", row)
-    log.info("learn: %s — %s", row["status"], row["note"])
+    log.debug("learn: %s — %s", row["status"], row["note"])
+    log.info(text.LOG_LINE.format(status=text.STATUS_NAMES.get(row["status"], row["status"]), note=row["note"]))
     out = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()
            if k not in ("run_id", "coefficients")}
     out["learnt"] = learnt_line(row["coefficients"]) if row["coefficients"] else None

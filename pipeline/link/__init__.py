@@ -284,6 +284,8 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
         "UNION ALL SELECT 'pairs', count(*) FROM int_link_pairs UNION ALL SELECT 'candidates', count(*) FROM link_candidates "
         "UNION ALL SELECT 'shared_places', count(*) FROM places WHERE n_premises > 1"
     ).fetchall())
-    log.info("link: %d records, %d candidate pairs → %d premises (%d places shared), %d candidates below threshold",
-             counts["members"], counts["pairs"], counts["premises"], counts["shared_places"], counts["candidates"])
+    log.debug("link: %d records, %d candidate pairs → %d premises (%d places shared), %d candidates below threshold",
+              counts["members"], counts["pairs"], counts["premises"], counts["shared_places"], counts["candidates"])
+    log.info("场所归并：%d 条记录 → %d 个场所（%d 处地址有多个场所），疑似同一场所待确认 %d 对",
+             counts["members"], counts["premises"], counts["shared_places"], counts["candidates"])
     return counts

@@ -131,6 +131,6 @@ def fit_em(pairs: pd.DataFrame, levels: dict[str, int], u_start: dict[str, np.nd
         if prev is not None and np.max(np.abs(p - prev)) < tol:
             break
         prev = p
-    log.info("Fellegi–Sunter EM: %d patterns, %d pairs, λ=%.3f after %d iterations",
+    log.debug("Fellegi–Sunter EM: %d patterns, %d pairs, λ=%.3f after %d iterations",
              len(pat), int(n.sum()), lam, it)
     return FSModel(columns, levels, m, u, lam, it)

@@ -1,5 +1,8 @@
 -- premises: one place of activity; premises_members: which records belong to it.
 -- Needs int_link_parsed and link_assign(rid, premises_id, match_score, match_rule).
+-- Every choice among a premises' records has a total order — anchor rank, then source and
+-- source_key (unique) — so ties never depend on the order rows arrive in (parallel hash
+-- aggregation makes that order vary from run to run).
 CREATE OR REPLACE TABLE premises_members AS
 SELECT a.premises_id, p.source, p.source_key, a.match_score, a.match_rule
 FROM link_assign a JOIN int_link_parsed p USING (rid);
@@ -11,24 +14,38 @@ WITH recs AS (
                          WHEN 'sites' THEN 4 WHEN 'waybills' THEN 5 ELSE 6 END AS anchor_rank
     FROM link_assign a JOIN int_link_parsed p USING (rid)
 ),
+comm AS (
+    -- the community most records state; a tie goes to the best-anchored record's (mode() has
+    -- no tiebreak)
+    SELECT premises_id, community,
+           count(*) FILTER (WHERE NOT community_inferred) AS n_stated,
+           min((anchor_rank, source, source_key)) FILTER (WHERE NOT community_inferred) AS best_stated,
+           count(*) AS n_any, min((anchor_rank, source, source_key)) AS best_any
+    FROM recs WHERE community IS NOT NULL GROUP BY premises_id, community
+),
+comm_pick AS (
+    SELECT premises_id,
+           arg_min(community, (-n_stated, best_stated)) FILTER (WHERE n_stated > 0) AS community_stated,
+           arg_min(community, (-n_any, best_any)) AS community_any
+    FROM comm GROUP BY premises_id
+),
 agg AS (
     SELECT premises_id,
            -- the registered name first; a power account's name only if it is not a person's
-           coalesce(arg_min(name, anchor_rank) FILTER (WHERE source IN ('registry', 'licenses')),
-                    arg_min(name, anchor_rank) FILTER (WHERE source = 'power_accounts' AND NOT coalesce(is_person, false)),
-                    arg_min(name, anchor_rank) FILTER (WHERE source = 'waybills'),
-                    arg_min(name, anchor_rank) FILTER (WHERE name IS NOT NULL)) AS name,
-           arg_min(address, anchor_rank) FILTER (WHERE address IS NOT NULL AND road IS NOT NULL) AS address_full,
-           arg_min(address, anchor_rank) FILTER (WHERE address IS NOT NULL) AS address_any,
-           arg_min(uscc, anchor_rank) FILTER (WHERE uscc IS NOT NULL AND source IN ('registry', 'licenses')) AS uscc,
-           mode(community) FILTER (WHERE community IS NOT NULL AND NOT community_inferred) AS community_stated,
-           mode(community) FILTER (WHERE community IS NOT NULL) AS community_any,
-           arg_min(community || '|' || road || '|' || number, anchor_rank)
+           coalesce(arg_min(name, (anchor_rank, source, source_key)) FILTER (WHERE source IN ('registry', 'licenses')),
+                    arg_min(name, (anchor_rank, source, source_key)) FILTER (WHERE source = 'power_accounts' AND NOT coalesce(is_person, false)),
+                    arg_min(name, (anchor_rank, source, source_key)) FILTER (WHERE source = 'waybills'),
+                    arg_min(name, (anchor_rank, source, source_key)) FILTER (WHERE name IS NOT NULL)) AS name,
+           arg_min(address, (anchor_rank, source, source_key)) FILTER (WHERE address IS NOT NULL AND road IS NOT NULL) AS address_full,
+           arg_min(address, (anchor_rank, source, source_key)) FILTER (WHERE address IS NOT NULL) AS address_any,
+           arg_min(uscc, (anchor_rank, source, source_key)) FILTER (WHERE uscc IS NOT NULL AND source IN ('registry', 'licenses')) AS uscc,
+           arg_min(community || '|' || road || '|' || number, (anchor_rank, source, source_key))
                FILTER (WHERE community IS NOT NULL AND road IS NOT NULL AND number IS NOT NULL) AS addr_key,
-           avg(lon) FILTER (WHERE source = 'power_accounts') AS lon_meter,
-           avg(lat) FILTER (WHERE source = 'power_accounts') AS lat_meter,
-           avg(lon) FILTER (WHERE source = 'sites') AS lon_site,
-           avg(lat) FILTER (WHERE source = 'sites') AS lat_site,
+           -- exact (decimal) sums: a float sum depends on the order parallel threads add in
+           (avg(lon::DECIMAL(18, 9)) FILTER (WHERE source = 'power_accounts'))::DOUBLE AS lon_meter,
+           (avg(lat::DECIMAL(18, 9)) FILTER (WHERE source = 'power_accounts'))::DOUBLE AS lat_meter,
+           (avg(lon::DECIMAL(18, 9)) FILTER (WHERE source = 'sites'))::DOUBLE AS lon_site,
+           (avg(lat::DECIMAL(18, 9)) FILTER (WHERE source = 'sites'))::DOUBLE AS lat_site,
            count(*) AS n_records
     FROM recs GROUP BY premises_id
 )
@@ -45,14 +62,15 @@ SELECT g.premises_id, g.name, coalesce(g.address_full, g.address_any) AS address
        CASE WHEN g.addr_key IS NOT NULL THEN 'S' || upper(substr(sha256(g.addr_key), 1, 10))
             ELSE 'S' || substr(g.premises_id, 2) END AS place_id,
        g.n_records
-FROM agg g
+FROM (SELECT * FROM agg LEFT JOIN comm_pick USING (premises_id)) g
 LEFT JOIN LATERAL (
     SELECT rc.name AS community
     FROM ref_communities rc
     WHERE coalesce(g.lon_meter, g.lon_site) IS NOT NULL
       AND haversine_m(rc.lon, rc.lat, coalesce(g.lon_meter, g.lon_site), coalesce(g.lat_meter, g.lat_site))
           <= (SELECT max_distance_m FROM ref_settings)
-    ORDER BY haversine_m(rc.lon, rc.lat, coalesce(g.lon_meter, g.lon_site), coalesce(g.lat_meter, g.lat_site))
+    ORDER BY haversine_m(rc.lon, rc.lat, coalesce(g.lon_meter, g.lon_site), coalesce(g.lat_meter, g.lat_site)),
+             rc.name
     LIMIT 1
 ) near ON true
 LEFT JOIN ref_communities cc

@@ -108,7 +108,8 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
         counts[name] = len(part)
     _write_xlsx(sheets, out_dir / "visit_lists.xlsx", notes or [])
     write_link_candidates(con, out_dir / "link_candidates.csv")
-    log.info("publish: %d listed premises in %d community lists → %s", len(listed), len(names), out_dir)
+    log.debug("publish: %d listed premises in %d community lists → %s", len(listed), len(names), out_dir)
+    log.info(text.LOG_PUBLISHED.format(n=len(listed), lists=len(names), out=out_dir))
     return counts
 
 

@@ -293,5 +293,6 @@ def write_forms(con, cfg, out_dir, as_of, unit_name: str = "灵源街道") -> di
         FORM3_FILE: {name: sum(r["finding"] == "违法违规" for r in rs) for name, _, rs in sheets},
         "premises_warnings": warned,
     }
-    log.info("forms: %d returns → %s, %s", len(rows), FORM2_FILE, FORM3_FILE)
+    log.debug("forms: %d returns → %s, %s", len(rows), FORM2_FILE, FORM3_FILE)
+    log.info("汇总表：检查回报 %d 条 → %s、%s", len(rows), FORM2_FILE, FORM3_FILE)
     return result

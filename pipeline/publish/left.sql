@@ -8,7 +8,7 @@ prev AS (
 cur AS (SELECT * FROM scores WHERE run_id = $run_id),
 listed AS (SELECT premises_id, list_rank FROM visit_lists WHERE run_id = $run_id),
 latest AS (
-    SELECT premises_id, arg_max(finding, visit_date) AS finding, max(visit_date) AS visit_date
+    SELECT premises_id, arg_max(finding, (visit_date, batch_id, src_row)) AS finding, max(visit_date) AS visit_date
     FROM stg_outcomes WHERE visit_date <= $as_of GROUP BY premises_id
 )
 SELECT p.premises_id, p.community, p.score AS previous_score, c.score AS score,

@@ -14,7 +14,7 @@ DELETE FROM visit_lists WHERE run_id = $run_id;
 INSERT INTO visit_lists
 WITH done AS (
     SELECT premises_id FROM (
-        SELECT premises_id, arg_max(finding, visit_date) AS finding
+        SELECT premises_id, arg_max(finding, (visit_date, batch_id, src_row)) AS finding
         FROM stg_outcomes WHERE visit_date <= $as_of GROUP BY premises_id)
     WHERE finding IN ('未发现问题', '违法违规')
 ),

@@ -12,7 +12,7 @@ listed AS (
     GROUP BY v.premises_id
 ),
 latest AS (
-    SELECT premises_id, arg_max(finding, visit_date) AS finding
+    SELECT premises_id, arg_max(finding, (visit_date, batch_id, src_row)) AS finding
     FROM stg_outcomes WHERE visit_date <= $run_date GROUP BY premises_id
 ),
 state AS (

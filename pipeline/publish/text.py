@@ -5,6 +5,8 @@ COLUMNS = [
     "主要负责人", "联系电话", "风险分", "建议整治类别", "主要依据", "经度", "纬度", "本周新增",
 ]
 YES, NO = "是", "否"
+#: the console line of the publish stage
+LOG_PUBLISHED = "走访清单：{lists} 份社区清单，共 {n} 处场所 → {out}"
 REASON_SEP = "；"
 RANDOM_PICK = "随机抽查：从清单之外随机抽取，用于估计清单的真实命中率，不代表该处有风险证据"
 UNNAMED = "（名称不详）"

@@ -52,5 +52,6 @@ def score_premises(con, cfg: Config, run_id: int, as_of) -> int:
              "words", ["生物", "科技", "新材料", "化工厂"]))},
     )
     n = con.execute("SELECT count(*) FROM scores WHERE run_id = ? AND score > 0", [run_id]).fetchone()[0]
-    log.info("score: %d premises with evidence", n)
+    log.debug("score: %d premises with evidence", n)
+    log.info(text.LOG_SCORED.format(n=n))
     return n

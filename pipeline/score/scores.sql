@@ -23,7 +23,7 @@ shape AS (
            count(*) FILTER (WHERE m.source = 'licenses') AS n_licenses,
            -- a licence that expired within the renewal grace is most often being renewed (换证)
            bool_or(m.source = 'licenses' AND (l.valid_to IS NULL OR l.valid_to >= $as_of - $grace_days)) AS licensed,
-           string_agg(DISTINCT l.license_no, '、')
+           string_agg(DISTINCT l.license_no, '、' ORDER BY l.license_no)
                FILTER (WHERE l.valid_to IS NULL OR l.valid_to >= $as_of - $grace_days) AS license_nos,
            bool_or(m.source = 'licenses' AND l.valid_to < $as_of AND l.valid_to >= $as_of - $grace_days) AS renewing,
            -- a legitimate hazmat receiver by its registered name, or by the name the premises
@@ -54,7 +54,8 @@ ev AS (
     WHERE e.run_id = $run_id
 ),
 agg AS (
-    SELECT premises_id, sum(points) AS raw, count(DISTINCT family) AS families,
+    -- an exact (decimal) sum: a float sum depends on the order parallel threads add in
+    SELECT premises_id, sum(points::DECIMAL(18, 6))::DOUBLE AS raw, count(DISTINCT family) AS families,
            bool_or(family IN ('power', 'transport', 'sites', 'tips') OR signal IN ('license_scope', 'multi_entity',
                    'unregistered_power', 'status_mismatch', 'cover_name')) AS activity,
            bool_or(signal = 'cover_name') AS cover,

@@ -1,6 +1,9 @@
 """User-facing Chinese text of the score stage, kept together: why a 整治类别 is suggested
 (shown at the end of 主要依据)."""
 
+#: the console line of the score stage
+LOG_SCORED = "评分：{n} 处场所有风险证据"
+
 CATEGORY_NOTES = {
     "licensed": "建议整治类别 1：持有危化品许可的企业，证据指向超出许可范围或许可过期后生产经营",
     "cover": "建议整治类别 5：名称或登记挂“生物、科技、新材料”等名义，证据指向实际生产化工产品",

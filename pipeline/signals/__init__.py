@@ -26,6 +26,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.db import run_sql_file
 from pipeline.signals.shared import run_scope
+from pipeline.signals.text import FIRED, SIGNAL_NAMES
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -116,5 +117,6 @@ def compute_evidence(con, cfg: Config, run_id: int, as_of: dt.date) -> dict[str,
                         "FROM _ev", [run_id, code, spec["family"]])
             con.unregister("_ev")
             fired[code] = int(df["premises_id"].nunique())
-            log.info("signal %-34s fired on %6d premises (%.1f s)", code, fired[code], time.perf_counter() - t0)
+            log.debug("signal %-34s fired on %6d premises (%.1f s)", code, fired[code], time.perf_counter() - t0)
+            log.info(FIRED.format(name=SIGNAL_NAMES.get(code, code), n=fired[code]))
     return fired

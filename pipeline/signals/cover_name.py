@@ -25,7 +25,7 @@ power AS (
     WHERE day > $as_of - $recent_days AND day <= $as_of GROUP BY premises_id
 ),
 wb AS (
-    SELECT m.premises_id, count(*) AS n, string_agg(DISTINCT w.goods, '、') AS goods
+    SELECT m.premises_id, count(*) AS n, string_agg(DISTINCT w.goods, '、' ORDER BY w.goods) AS goods
     FROM premises_members m JOIN stg_waybills w ON m.source = 'waybills' AND w.waybill_no = m.source_key
     WHERE w.depart_at IS NULL OR w.depart_at::DATE <= $as_of
     GROUP BY m.premises_id
@@ -63,4 +63,4 @@ def evidence(con, cfg, params) -> pd.DataFrame:
                     f"但{'、'.join(act)}，与所登记业务不符")
         out.append((r.premises_id, strength, word, f"日均 {min_kwh:,.0f} kWh 以下或无运单", sentence))
     df = pd.DataFrame(out, columns=["premises_id", "strength", "value", "baseline", "sentence"])
-    return df.sort_values(["premises_id", "strength"], ascending=[True, False]).drop_duplicates("premises_id")
+    return df.sort_values(["premises_id", "strength", "sentence"], ascending=[True, False, True]).drop_duplicates("premises_id")

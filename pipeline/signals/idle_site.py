@@ -21,7 +21,7 @@ from pipeline.signals.power_surge import surge_table
 
 def evidence(con, cfg, params) -> pd.DataFrame:
     site = con.execute(
-        """SELECT m.premises_id, string_agg(DISTINCT s.site_type, '、') AS site_type
+        """SELECT m.premises_id, string_agg(DISTINCT s.site_type, '、' ORDER BY s.site_type) AS site_type
            FROM premises_members m JOIN stg_sites s ON m.source = 'sites' AND s.site_id = m.source_key
            GROUP BY m.premises_id""").df()
     if site.empty:

@@ -9,8 +9,8 @@ WITH lic AS (
     SELECT premises_id, license_no, license_type, scope, valid_to FROM sig_licences
 ),
 latest AS (
-    SELECT premises_id, max(valid_to) AS valid_to, string_agg(DISTINCT scope, '；') AS scope,
-           string_agg(DISTINCT license_no, '、') AS license_nos
+    SELECT premises_id, max(valid_to) AS valid_to, string_agg(DISTINCT scope, '；' ORDER BY scope) AS scope,
+           string_agg(DISTINCT license_no, '、' ORDER BY license_no) AS license_nos
     FROM lic GROUP BY premises_id
 ),
 wb AS (

@@ -232,14 +232,14 @@ def premises_category(con, as_of, recent_days: int) -> pd.DataFrame:
     return con.execute(
         """
         WITH use AS (
-            SELECT ap.premises_id, ap.account_no, any_value(ap.category) AS category,
+            SELECT ap.premises_id, ap.account_no, min(ap.category) AS category,
                    coalesce(sum(r.kwh), 0) AS kwh
             FROM sig_account_premises ap
             LEFT JOIN stg_power_readings r ON r.account_no = ap.account_no AND r.period = 'day'
                  AND r.day > ?::DATE - ?::INTEGER AND r.day <= ?::DATE
             GROUP BY ap.premises_id, ap.account_no
         )
-        SELECT premises_id, arg_max(category, kwh) AS category, arg_max(account_no, kwh) AS account_no
+        SELECT premises_id, arg_max(category, (kwh, account_no)) AS category, arg_max(account_no, (kwh, account_no)) AS account_no
         FROM use GROUP BY premises_id
         """, [as_of, recent_days, as_of]).df()
 
@@ -268,7 +268,7 @@ def new_business(con, as_of, window_days: int, max_gap_days: int, grace_days: in
     if df.empty:
         return df
     df = df[df["account_name"].map(_norm_name) == df["name"].map(_norm_name)]
-    return df.drop_duplicates("premises_id")
+    return df.sort_values(["premises_id", "account_no"]).drop_duplicates("premises_id")
 
 
 def new_accounts(con, as_of, window_days: int) -> pd.DataFrame:

@@ -47,7 +47,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     lo, hi = float(params["min_daily_kwh"]), float(params["full_daily_kwh"])
     rw = pc.weeks(params["recent_days"])
     rows = []
-    for r in acc.sort_values("daily", ascending=False).itertuples():
+    for r in acc.sort_values(["daily", "account_no"], ascending=[False, True]).itertuples():
         rose = bool(r.has_history) and r.ratio >= params["min_ratio"]
         if not (rose or r.daily >= hi):
             continue

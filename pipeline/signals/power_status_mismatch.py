@@ -60,7 +60,9 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         dead AS (
             SELECT place, string_agg(DISTINCT
                        CASE WHEN old_no IS NOT NULL THEN '原户 ' || old_no || '（' || coalesce(old_name, '') || '）' || old_status
-                            ELSE '登记主体' || coalesce(old_name, '') || '登记状态' || old_status END, '；') AS what
+                            ELSE '登记主体' || coalesce(old_name, '') || '登记状态' || old_status END, '；'
+                       ORDER BY CASE WHEN old_no IS NOT NULL THEN '原户 ' || old_no || '（' || coalesce(old_name, '') || '）' || old_status
+                                     ELSE '登记主体' || coalesce(old_name, '') || '登记状态' || old_status END) AS what
             FROM (SELECT place, old_no, old_name, old_status FROM dead_acc
                   UNION ALL SELECT place, NULL, old_name, old_status FROM dead_reg)
             GROUP BY place
@@ -82,4 +84,4 @@ def evidence(con, cfg, params) -> pd.DataFrame:
                      f"同址{r.what}；{pc.ymd(r.opened)}另立新户 {r.account_no}（户名 {r.account_name}），"
                      f"近{rw}周日均用电 {r.daily:,.0f} kWh"))
     out = pd.DataFrame(rows, columns=pc.empty().columns)
-    return out.sort_values("strength", ascending=False).drop_duplicates("premises_id")
+    return out.sort_values(["strength", "premises_id", "sentence"], ascending=[False, True, True]).drop_duplicates("premises_id")

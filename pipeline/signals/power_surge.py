@@ -82,7 +82,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
             pr = r.recent / r.peer_median
             if pr < 1.0:
                 continue
-            acc = opened[opened["premises_id"] == r.premises_id].sort_values("opened")
+            acc = opened[opened["premises_id"] == r.premises_id].sort_values(["opened", "account_no"])
             who = (f"{pc.ymd(acc.iloc[-1].opened)}新立户（户名 {acc.iloc[-1].account_name}，无同名新设市场主体）"
                    if len(acc) else f"{pc.md(r.first_day)}起才有用电记录")
             sentence = (f"{who}，立户前无用电；近{pc.weeks(min(rd, r.n_recent))}周日均 {r.recent:,.0f} kWh，"

@@ -43,7 +43,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         df = df[~df["account_no"].isin(set(biz["account_no"]))]
     lo, hi = float(params["min_util"]), float(params["full_util"])
     rows = []
-    for r in df.sort_values("util", ascending=False).itertuples():
+    for r in df.sort_values(["util", "account_no"], ascending=[False, True]).itertuples():
         strength = float(np.clip(0.5 + 0.5 * (r.util - lo) / max(hi - lo, 1e-9), 0.5, 1.0))
         over = "，超出合同容量全天满载可供电量" if r.util > 1 else ""
         sentence = (f"{r.category or '未知类别'}户 {r.account_no}（合同容量 {r.capacity_kva:g} kVA）近"

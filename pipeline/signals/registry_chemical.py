@@ -21,7 +21,7 @@ from pipeline.signals.scope import read_scope
 
 _SQL = """
 SELECT m.premises_id, r.name, r.industry_code, r.industry, r.scope,
-       (SELECT list(DISTINCT l.license_type) FROM premises_members ml
+       (SELECT list(DISTINCT l.license_type ORDER BY l.license_type) FROM premises_members ml
           JOIN stg_licenses l ON ml.source = 'licenses' AND l.license_no = ml.source_key
          WHERE ml.premises_id = m.premises_id) AS licences
 FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
@@ -62,4 +62,4 @@ def evidence(con, cfg, params) -> pd.DataFrame:
                         f"经营范围含销售“{'、'.join(sells[:4])}”（未注明不含危险化学品），无危险化学品经营许可"))
     df = pd.DataFrame(out, columns=["premises_id", "strength", "value", "baseline", "sentence"])
     # one row per premises: the strongest claim
-    return df.sort_values(["premises_id", "strength"], ascending=[True, False]).drop_duplicates("premises_id")
+    return df.sort_values(["premises_id", "strength", "sentence"], ascending=[True, False, True]).drop_duplicates("premises_id")

@@ -1,7 +1,7 @@
 -- Registered as revoked, cancelled or suspended (吊销/注销/停业/迁出) while the place still
 -- draws power or receives hazmat goods.
 WITH reg AS (
-    SELECT m.premises_id, string_agg(DISTINCT r.status, '、') AS status, any_value(r.name) AS name
+    SELECT m.premises_id, string_agg(DISTINCT r.status, '、' ORDER BY r.status) AS status, arg_min(r.name, r.source_key) AS name
     FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
     GROUP BY m.premises_id
     HAVING bool_and(r.status IN ('吊销', '注销', '停业', '迁出'))

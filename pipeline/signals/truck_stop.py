@@ -86,7 +86,7 @@ def nearest_premises(con, pts: pd.DataFrame, radius_m: float) -> pd.DataFrame:
                   ON p.lat BETWEEN s.lat - $dlat AND s.lat + $dlat
                  AND p.lon BETWEEN s.lon - $dlat / cos(radians(s.lat)) AND s.lon + $dlat / cos(radians(s.lat))
             )
-            SELECT _i, arg_min(premises_id, dist_m) AS premises_id, arg_min(name, dist_m) AS name,
+            SELECT _i, arg_min(premises_id, (dist_m, premises_id)) AS premises_id, arg_min(name, (dist_m, premises_id)) AS name,
                    min(dist_m) AS dist_m
             FROM cand WHERE dist_m <= $radius GROUP BY _i
         """, {"dlat": deg_lat, "radius": float(radius_m)}).df()

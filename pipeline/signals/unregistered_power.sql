@@ -7,7 +7,7 @@ WITH shape AS (
     FROM premises_members GROUP BY premises_id
 ),
 acc AS (
-    SELECT ap.premises_id, string_agg(DISTINCT ap.category, '、') AS categories,
+    SELECT ap.premises_id, string_agg(DISTINCT ap.category, '、' ORDER BY ap.category) AS categories,
            bool_or(ap.category IN ('大工业用电', '一般工商业用电')) AS business_tariff
     FROM sig_account_premises ap GROUP BY ap.premises_id
 ),

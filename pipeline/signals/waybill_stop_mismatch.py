@@ -85,13 +85,14 @@ def evidence(con, cfg, params) -> pd.DataFrame:
              & ~j["licensed"] & ~j["legit"] & (j["duration_min"] >= min_stop)]
     if not len(cand):
         return pd.DataFrame(columns=OUT)
-    cand = cand.sort_values("duration_min", ascending=False).drop_duplicates("waybill_no")
+    cand = cand.sort_values(["duration_min", "waybill_no", "started_at", "_k"],
+                            ascending=[False, True, True, True]).drop_duplicates("waybill_no")
     cand["target"] = cand["premises_id"].where(cand["premises_id"].notna(), cand["decl_id"])
     full = max(float(p.get("full_count", 2)), 1.0)
     rows = []
     for pid, g in cand.groupby("target", sort=True):
         bits = []
-        for r in g.sort_values("depart_at").itertuples():
+        for r in g.sort_values(["depart_at", "waybill_no"]).itertuples():
             when = pd.Timestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
             if r.premises_id == pid:
                 bits.append(f"{r.plate} {pd.Timestamp(r.depart_at).strftime('%Y-%m-%d')} 的运单 {r.waybill_no}"

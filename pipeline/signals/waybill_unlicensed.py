@@ -76,15 +76,15 @@ def judged_waybills(con, params: dict) -> pd.DataFrame:
                 FROM ref_chemicals
             ),
             goods AS (      -- canonical names of each waybill's goods (longest word match first)
-                SELECT wb.waybill_no, arg_max(c.name, length(c.word)) AS chem
+                SELECT wb.waybill_no, arg_max(c.name, (length(c.word), c.word, c.name)) AS chem
                 FROM wb JOIN chem c ON contains(wb.goods, c.word) GROUP BY wb.waybill_no
             ),
             reg AS (
                 SELECT m.premises_id,
                        bool_or(NOT regexp_matches(coalesce(r.status, ''), $inactive)) AS active,
-                       list(DISTINCT substr(r.industry_code, 1, 2)) FILTER (WHERE r.industry_code IS NOT NULL) AS divisions,
+                       list(DISTINCT substr(r.industry_code, 1, 2) ORDER BY substr(r.industry_code, 1, 2)) FILTER (WHERE r.industry_code IS NOT NULL) AS divisions,
                        bool_or(list_contains($chem_divs, substr(r.industry_code, 1, 2))) AS chem_industry,
-                       string_agg(DISTINCT r.industry, '、') AS industry
+                       string_agg(DISTINCT r.industry, '、' ORDER BY r.industry) AS industry
                 FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
                 GROUP BY m.premises_id
             )
@@ -115,7 +115,8 @@ def _character(con, params: dict) -> pd.DataFrame:
     cats = params.get("residential_categories") or ["居民生活用电", "农业生产用电"]
     return con.execute("""
         SELECT m.premises_id,
-               string_agg(DISTINCT CASE WHEN m.source = 'power_accounts' THEN a.category END, '、') AS res_cat,
+               string_agg(DISTINCT CASE WHEN m.source = 'power_accounts' THEN a.category END, '、'
+                          ORDER BY CASE WHEN m.source = 'power_accounts' THEN a.category END) AS res_cat,
                bool_or(m.source = 'sites') AS idle_site
         FROM premises_members m
         LEFT JOIN stg_power_accounts a ON m.source = 'power_accounts' AND a.account_no = m.source_key

@@ -59,7 +59,7 @@ def simulate(out_dir: Path, seed: int = 7, scale: str = "demo") -> dict:
     frames["communities"] = b.comms
     prepare(frames, rng)
     mem = members(frames)
-    log.info("world drawn: %d places, %d registry, %d accounts (%.1fs)", len(frames["places"]),
+    log.debug("world drawn: %d places, %d registry, %d accounts (%.1fs)", len(frames["places"]),
              len(frames["registry"]), len(frames["accounts"]), time.perf_counter() - t0)
     tracks, stops = build_tracks(rng, frames["fleet"], frames["waybills"], frames["places"], b.w.night_stops)
     if scale in ("demo", "tiny"):
@@ -79,7 +79,7 @@ def simulate(out_dir: Path, seed: int = 7, scale: str = "demo") -> dict:
                                        frames["places"].loc[frames["places"]["role"] == "planted", "category"]
                                        .value_counts().sort_index().items()},
                "files": len(results)}
-    log.info("simulated %s world (seed %d) in %s: %s — %.1fs", scale, seed, out, counts, time.perf_counter() - t0)
+    log.debug("simulated %s world (seed %d) in %s: %s — %.1fs", scale, seed, out, counts, time.perf_counter() - t0)
     return summary
 
 

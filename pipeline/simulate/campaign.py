@@ -99,7 +99,7 @@ def run_campaign(world: Path, work: Path, weeks: int = 6, per_community: int = 5
                    list_inside=int((~is_rnd).sum()), list_hits=int((hit & ~is_rnd).sum()),
                    rnd_inside=int(is_rnd.sum()), rnd_hits=int((hit & is_rnd).sum()))
         rows.append(row)
-        log.info("campaign week %d (%s): %d visits, %d hits", w + 1, run_date, len(ret), int(hit.sum()))
+        log.info("模拟专项行动第 %d 周（%s）：走访 %d 处，查实 %d 处", w + 1, run_date, len(ret), int(hit.sum()))
     return pd.DataFrame(rows)
 
 

@@ -105,7 +105,7 @@ def write_city(out: Path, frames: dict, tracks: pd.DataFrame, rng: np.random.Gen
                     "k": total[sel], "p": peak[sel], "f": flat[sel], "v": valley[sel]}
             write_big_csv(folder / names[m], [], hdr, cols, append=b0 > 0)
             counts[m] += len(sel)
-        log.info("readings: %d / %d accounts", min(b0 + BLOCK, len(acc)), len(acc))
+        log.info("模拟用电量：%d / %d 户", min(b0 + BLOCK, len(acc)), len(acc))
     res += [_info("power_readings", n, c) for n, c in zip(names, counts)]
     n_read = sum(counts)
 
