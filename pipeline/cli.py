@@ -26,10 +26,30 @@ def _date(s: str) -> dt.date:
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr,
-    )
+    # INFO and above is what the user reads (Chinese); DEBUG is the developers' English log.
+    # -v opens our own debug lines, not every library's.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
+                        stream=sys.stderr)
+    logging.getLogger("pipeline").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def _source_titles() -> dict[str, str]:
+    """Each source's Chinese title (configs/sources/<source>.yaml `title`), for help texts and
+    summaries; the shipped configs when the working directory has none."""
+    import yaml
+
+    from pipeline.ingest import SOURCES
+
+    for cdir in (Path("configs"), Path(__file__).resolve().parents[1] / "configs"):
+        if (cdir / "sources").is_dir():
+            break
+    titles = {}
+    for s in SOURCES:
+        try:
+            titles[s] = str(yaml.safe_load((cdir / "sources" / f"{s}.yaml").read_text(encoding="utf-8"))["title"])
+        except (OSError, yaml.YAMLError, TypeError, KeyError):
+            titles[s] = s   # the config check names the broken file; help still lists the source
+    return titles
 
 
 def _inbox_is_empty(inbox: Path) -> bool:
@@ -91,9 +111,12 @@ def cmd_simulate(a) -> int:
     from pipeline.simulate import simulate
 
     summary = simulate(a.out, seed=a.seed, scale=a.scale)
-    print(f"已生成模拟街道（seed={a.seed}, scale={a.scale}）：{a.out}/inbox，真值在 {a.out}/truth")
-    for k, v in summary.items():
-        print(f"  {k}: {v}")
+    titles = _source_titles()
+    print(f"已生成模拟街道（seed={a.seed}，规模 {a.scale}）：{a.out}/inbox，真值在 {a.out}/truth")
+    print(f"  场所 {summary['places']} 处，其中埋设违法场所 {summary['planted']} 处、合法相似场所 "
+          f"{summary['lookalikes']} 处；文件 {summary['files']} 个")
+    print("  埋设场所按整治类别：" + "，".join(f"类别 {c} {n} 处" for c, n in summary["planted_by_category"].items()))
+    print("  各来源记录数：" + "，".join(f"{titles.get(k, k)} {v}" for k, v in summary["counts"].items()))
     return 0
 
 
@@ -220,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("simulate", help="生成模拟街道数据（演示与测试用）")
     m.add_argument("--out", type=Path, default=DEMO_DIR)
     m.add_argument("--seed", type=int, default=7)
-    m.add_argument("--scale", choices=["demo", "city"], default="demo")
+    m.add_argument("--scale", choices=["demo", "tiny", "city"], default="demo")
     m.set_defaults(func=cmd_simulate)
 
     r = sub.add_parser("simulate-returns", help="模拟检查人员按清单走访并回报结果（演示与测试用）")
