@@ -277,7 +277,7 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
                           WHERE (d.source_l, d.key_l, d.source_r, d.key_r) IN
                                 ((l.source, l.source_key, r.source, r.source_key),
                                  (r.source, r.source_key, l.source, l.source_key)))
-        ORDER BY score DESC, premises_l, premises_r
+        ORDER BY score DESC, premises_l, premises_r, source_l, key_l, source_r, key_r
     """, [floor])
     counts = dict(con.execute(
         "SELECT 'premises', count(*) FROM premises UNION ALL SELECT 'members', count(*) FROM premises_members "

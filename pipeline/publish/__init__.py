@@ -142,7 +142,8 @@ def write_link_candidates(con, path: Path) -> int:
 
     df = con.execute(
         "SELECT source_l, key_l, source_r, key_r, score, premises_l, name_l, address_l, "
-        "premises_r, name_r, address_r FROM link_candidates ORDER BY score DESC, premises_l, premises_r"
+        "premises_r, name_r, address_r FROM link_candidates "
+        "ORDER BY score DESC, premises_l, premises_r, source_l, key_l, source_r, key_r"
     ).df()
     out = pd.DataFrame({
         "记录A来源": df["source_l"].map(SOURCE_LABELS), "记录A编号": df["key_l"],
