@@ -1,13 +1,13 @@
-# chemsieve — `make help` lists the targets.
+# chemsieve — `make help` lists the targets (descriptions in Chinese: the users read them).
 SHELL := /bin/bash
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup screen demo campaign test bench bench-env bench-link bench-link-scale clean-demo clean
+.PHONY: help setup screen demo campaign test bench bench-env bench-link clean-demo clean
 
-help: ## list the targets
+help: ## 列出可用的命令
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
@@ -16,26 +16,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the project (done automatically by the other targets)
+setup: $(STAMP) ## 创建 .venv 并安装本项目（其他命令会自动完成这一步）
 
-screen: $(STAMP) ## screen data/inbox; with an empty inbox, screen the built-in demo subdistrict
+screen: $(STAMP) ## 筛查 data/inbox 中的数据；收件箱为空时筛查内置的演示街道
 	$(PY) -m pipeline screen --demo-if-empty
 
-demo: $(STAMP) ## regenerate the demo subdistrict, screen it, simulate a week of visits, screen again
+demo: $(STAMP) ## 重新生成演示街道：筛查 → 模拟一周走访回报 → 再次筛查
 	rm -rf data/demo
 	$(PY) -m pipeline screen --demo-if-empty --inbox data/demo/empty-inbox
 	$(PY) -m pipeline simulate-returns --world data/demo --db data/demo/warehouse.duckdb --date 2021-07-08
 	$(PY) -m pipeline screen --inbox data/demo/inbox --db data/demo/warehouse.duckdb --out data/demo/out \
 		--decisions data/demo/decisions --date 2021-07-10
 
-campaign: $(STAMP) ## simulate a 6-week campaign on the demo world, with and without learning; prints week-by-week figures
+campaign: $(STAMP) ## 在演示街道上模拟 6 周专项行动（有学习、无学习各一遍），逐周列出数字
 	@test -d data/demo/truth || $(PY) -m pipeline simulate --out data/demo
 	$(PY) -m pipeline simulate-campaign --world data/demo --work data/campaign --weeks 6 --visits 2 --compare
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) ## 运行全部测试
 	$(PY) -m pytest
 
-bench: $(STAMP) ## benchmarks (not in CI): demo screen end to end; ingest and link of a city-scale world; prints figures
+bench: $(STAMP) ## 性能测试（不在 CI 中）：演示街道全流程；城市规模的导入与场所归并；列出数字
 	$(PY) bench/bench_screen.py
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_link_scale.py --truth
@@ -50,13 +50,13 @@ $(BENCH_STAMP): pyproject.toml
 	$(PY_BENCH) -m pip install -q -e . 'splink==5.*' 'trackintel==1.4.*'
 	@touch $(BENCH_STAMP)
 
-bench-env: $(BENCH_STAMP) ## create .venv-bench: the project + splink 5 + trackintel 1.4 (bench only, never a dependency)
+bench-env: $(BENCH_STAMP) ## 创建 .venv-bench：本项目 + splink 5 + trackintel 1.4（仅供性能对比，不是依赖）
 
-bench-link: $(BENCH_STAMP) ## benchmark (not in CI): our linker vs Splink 5 on a simulated world
+bench-link: $(BENCH_STAMP) ## 性能对比（不在 CI 中）：在模拟街道上比较本项目的场所归并与 Splink 5
 	$(PY_BENCH) bench/bench_link.py
 
-clean-demo: ## delete the demo world, its warehouse and its lists, and the simulated campaign
+clean-demo: ## 删除演示街道（数据、数据库、清单）和模拟专项行动
 	rm -rf data/demo data/campaign
 
-clean: clean-demo ## delete the demo world and the virtual environments
+clean: clean-demo ## 删除演示街道和虚拟环境
 	rm -rf $(VENV) $(VENV_BENCH)

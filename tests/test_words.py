@@ -65,3 +65,14 @@ def test_verbose_keeps_the_english_debug_lines(world):
         assert english in r.stderr, english
     # and the Chinese lines are there as well
     assert re.search(r"信号“用电激增”\s*命中", r.stderr)
+
+
+def test_make_help_is_chinese_and_lists_the_targets():
+    r = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    assert _not_chinese(r.stdout) == []
+    targets = [ln.split()[1] for ln in lines if ln.strip().startswith("make ")]
+    assert {"screen", "demo", "campaign", "test", "help"} <= set(targets)
+    assert len(targets) == len(lines)
