@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -81,19 +83,60 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_date_default(con, as_of: dt.date) -> dt.date:
-    """The date a run reports for when none is given: the newest information it holds — the
-    data date, or the latest inspection return if that is later (visits follow the data)."""
-    last_visit = con.execute("SELECT max(visit_date) FROM stg_outcomes").fetchone()[0]
-    return max(as_of, last_visit) if last_visit else as_of
+def run_date_default() -> dt.date:
+    """The day a run reports for when none is given: today. Countdowns, 逾期 and the sources'
+    freshness follow the calendar, not the data (old data must look old)."""
+    return dt.date.today()
+
+
+_PART = ".part-"      # a run's outputs are written to <out_root>/.<date>.part-<run_id> first
+
+
+def clean_unfinished_runs(con, out_root: Path) -> list[int]:
+    """Remove what runs that never finished left behind: their rows in every table keyed by
+    run_id (runs, visit_lists, scores, evidence, …) and leftover temporary out folders. A run
+    only counts as a previous run once its outputs are complete and finished_at is set."""
+    from pipeline.publish import text
+
+    ids = [r[0] for r in con.execute(
+        "SELECT run_id FROM runs WHERE finished_at IS NULL ORDER BY run_id").fetchall()]
+    if ids:
+        tables = [r[0] for r in con.execute(
+            "SELECT DISTINCT table_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.column_name = 'run_id' AND t.table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        with transaction(con):
+            for t in tables:
+                if t != "runs":
+                    con.execute(f'DELETE FROM "{t}" WHERE run_id IN (SELECT unnest(?::INTEGER[]))', [ids])
+            con.execute("DELETE FROM runs WHERE run_id IN (SELECT unnest(?::INTEGER[]))", [ids])
+        log.debug("removed unfinished runs %s from %s", ids, tables)
+    leftovers = sorted(p for p in out_root.glob(f".*{_PART}*") if p.is_dir()) if out_root.exists() else []
+    for p in leftovers:
+        shutil.rmtree(p, ignore_errors=True)
+    if ids or leftovers:
+        log.info(text.LOG_UNFINISHED.format(runs="、".join(f"第 {i} 次" for i in ids) or "无",
+                                            folders=len(leftovers)))
+    return ids
+
+
+def _move_into_place(tmp: Path, final: Path) -> None:
+    """Put a complete out folder where the lists belong. An older folder of the same run date
+    is moved aside only now that the new one is complete, and removed after the swap."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}{_PART}old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = None,
            config_dir: Path = Path("configs"), archive_dir: Path | None = None,
            decisions_dir: Path | None = None, run_date: dt.date | None = None) -> ScreenResult:
     """One weekly run. `as_of` is the data date (signal windows end there); `run_date` is the
-    day of the run (which returns count, deadlines), by default the later of the data date
-    and the newest return."""
+    day of the run (which returns count, deadlines, how old each source is), by default today."""
     from pipeline.ingest import ingest_inbox
     from pipeline.learn import estimate_hit_rates, learn
     from pipeline.link import build_premises
@@ -116,10 +159,16 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
         if as_of is None:
             as_of = latest_data_date(con)
         if run_date is None:
-            run_date = run_date_default(con, as_of)
+            run_date = run_date_default()
         ensure_runs_table(con)
+        clean_unfinished_runs(con, out_root)
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
         out_dir = out_root / run_date.isoformat()
+        # Everything is written to a temporary folder beside the final one and moved into
+        # place when complete: a crash never leaves a half-written folder under the run date.
+        work_dir = out_root / f".{run_date.isoformat()}{_PART}{run_id}"
+        if work_dir.exists():
+            shutil.rmtree(work_dir)
         with transaction(con):
             with timer("场所归并（link）"):
                 link_counts = build_premises(con, cfg)
@@ -135,16 +184,15 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
                 "run_date) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
                 [run_id, started, as_of, cfg.digest, batch_ids, str(out_dir), __version__, run_date],
             )
-        freshness = _freshness(con, as_of)
+        freshness = _freshness(con, run_date)
         with timer("输出清单（publish）"):
-            lists = publish_lists(con, cfg, run_id, out_dir,
+            lists = publish_lists(con, cfg, run_id, work_dir,
                                   deadline_notes(cfg, run_date) + _source_notes(freshness, cfg), run_date)
             left = left_the_list(con, cfg, run_id, run_date)
             estimates = estimate_hit_rates(con, run_id)
-            forms = write_forms(con, cfg, out_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
-            write_report(con, cfg, run_id, as_of, out_dir, freshness, lists, left, _source_notes(freshness, cfg),
+            forms = write_forms(con, cfg, work_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
+            write_report(con, cfg, run_id, as_of, work_dir, freshness, lists, left, _source_notes(freshness, cfg),
                          run_date=run_date, model=model, estimates=estimates)
-        con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
         manifest = {
             "run_id": run_id,
@@ -169,8 +217,11 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             "timings_s": timer.timings,
             "peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
         }
-        (out_dir / "manifest.json").write_text(
+        (work_dir / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        _move_into_place(work_dir, out_dir)
+        # Only now is this run complete, and so a previous run for the next one.
+        con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
         return ScreenResult(run_id, as_of, out_dir, verdicts, counts, lists, run_date=run_date, model=model)
     finally:
         con.close()

@@ -13,7 +13,9 @@ UNNAMED = "（名称不详）"
 NOTES_SHEET = "说明"
 NO_NOTES = "本次各来源数据齐全。"
 MISSING_SOURCE = "本次没有{label}数据，相关信号未参与评分。"
-STALE_SOURCE = "{label}数据最新日期为 {latest}，距数据截至日 {age} 天，相关信号可能偏旧。"
+STALE_SOURCE = "{label}数据最新日期为 {latest}，距运行日期 {age} 天，相关信号可能偏旧。"
+#: console line when a crashed run's leftovers are removed at the start of the next run
+LOG_UNFINISHED = "上次运行未完成（{runs}），其未输出完的清单记录已清除，临时输出文件夹 {folders} 个已删除；本次重新输出。"
 SOURCE_LABELS = {
     "registry": "市场主体登记", "licenses": "危化品许可", "power_accounts": "电力用户档案",
     "power_readings": "用电量", "waybills": "危货电子运单", "tracks": "危货车辆轨迹",
