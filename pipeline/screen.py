@@ -190,7 +190,8 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
                                   deadline_notes(cfg, run_date) + _source_notes(freshness, cfg), run_date)
             left = left_the_list(con, cfg, run_id, run_date)
             estimates = estimate_hit_rates(con, run_id)
-            forms = write_forms(con, cfg, work_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
+            forms = write_forms(con, cfg, work_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"),
+                                run_id=run_id)
             write_report(con, cfg, run_id, as_of, work_dir, freshness, lists, left, _source_notes(freshness, cfg),
                          run_date=run_date, model=model, estimates=estimates)
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
