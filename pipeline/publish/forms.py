@@ -254,6 +254,7 @@ def _s(ws, r, c, v, fmt):
 
 def _write_form2(path: Path, sheets, as_of) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": dt.datetime.combine(as_of, dt.time())})   # same inputs, same bytes
     f = _formats(wb)
     for name, unit, rows in sheets:
         ws = wb.add_worksheet(name[:31])
@@ -281,6 +282,7 @@ def _write_form2(path: Path, sheets, as_of) -> None:
 
 def _write_form3(path: Path, sheets, as_of) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": dt.datetime.combine(as_of, dt.time())})   # same inputs, same bytes
     f = _formats(wb)
     for name, unit, rows in sheets:
         ws = wb.add_worksheet(name[:31])

@@ -46,6 +46,9 @@ SHEETS = {"reject": "本次拒收", "warning": "本次警告", "open": "历次�
 HEADERS = ("来源", "文件", "Excel行号", "列名", "取值", "原因", "场所编号", "检查人", "检查日期")
 #: the engine's reason for an earlier duplicate row of a key ("与第 N 行关键字段重复，以第 N 行为准")
 DUPLICATE_SUFFIX = "行为准"
+#: lines written per sheet (Excel holds about a million; a clerk reads far fewer): the rest
+#: is counted on the sheet's last line and stays in `rejects`
+MAX_SHEET_ROWS = 100_000
 #: console lines of returns' problems shown one by one before "… and N more, see the file"
 MAX_CONSOLE_LINES = 30
 
@@ -129,6 +132,7 @@ def collect(con, cfg, run_id: int, started: dt.datetime | None = None) -> list[d
                o.premises_id, o.inspector, strftime(o.visit_date, '%Y-%m-%d') AS visit_date,
                o.premises_id IS NOT NULL AS loaded
         FROM r LEFT JOIN stg_outcomes o ON r.source = 'outcomes' AND o.batch_id = r.batch_id AND o.src_row = r.src_row
+        WHERE new_batch OR r.source = 'outcomes'
         ORDER BY r.source <> 'outcomes', r.source, r.batch_id, r.src_row, r."column", r.reason
         """,
         {"new": new},
@@ -200,6 +204,9 @@ def write_rejects(con, cfg, run_id: int, out_dir, run_date: dt.date | None = Non
         for j, h in enumerate(HEADERS):
             ws.write_string(0, j, h, head)
         mine = [r for r in rows if r["sheet"] == key]
+        if len(mine) > MAX_SHEET_ROWS:
+            ws.write_string(MAX_SHEET_ROWS + 1, 0, T.REJECTS_MORE.format(n=len(mine) - MAX_SHEET_ROWS))
+            mine = mine[:MAX_SHEET_ROWS]
         for i, r in enumerate(mine, start=1):
             for j, v in enumerate(_line(r)):
                 if v is None:

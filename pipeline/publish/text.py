@@ -52,6 +52,7 @@ REJECTS_NONE = {"reject": "本次导入的文件没有拒收的行。", "warning
                 "open": "以前各次的检查结果回报没有未处理的问题。"}
 #: one console line per problem of an inspector's return
 LOG_RETURN_PROBLEM = "检查结果回报（{kind}）：{file} 第 {row} 行，场所编号 {pid}，检查人 {who}：{reason}"
+REJECTS_MORE = "……另有 {n} 行未列出（完整记录在数据仓库的 rejects 表中）。"
 LOG_RETURN_MORE = "……另有 {n} 条检查结果回报的问题，见拒收明细.xlsx"
 LOG_REJECTS = "拒收明细：本次拒收 {rej} 行、警告 {warn} 条，历次未处理的回报 {open} 条 → {path}"
 RETURNS_TITLE = "检查结果回报的问题"
