@@ -133,7 +133,7 @@ def test_rejects_file_shows_each_refused_and_warned_return_with_its_row(returned
     assert _sheet_rows(wb["历次未处理的回报"]) == [("以前各次的检查结果回报没有未处理的问题。",) + (None,) * 8]
     # the console names each one, with the row and the inspector
     assert any(f"{fn} 第 3 行，场所编号 {second}，检查人 李四：日期无法识别" in m for m in caplog.messages)
-    assert any("拒收明细：本次拒收 2 行、警告 2 条" in m for m in caplog.messages)
+    assert any("拒收明细：本次拒收 2 条、警告 2 条" in m for m in caplog.messages)
     # … and so does the report
     page = write_report(con, cfg, 2, AS_OF, out, {}, {}, [], [], run_date=RUN_DATE).read_text(encoding="utf-8")
     assert "检查结果回报的问题" in page and "2021-13-45" in page and "李四" in page

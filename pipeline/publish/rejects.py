@@ -234,4 +234,5 @@ def _log(rows: list[dict], path: Path) -> None:
     if len(returns) > MAX_CONSOLE_LINES:
         log.warning(T.LOG_RETURN_MORE.format(n=len(returns) - MAX_CONSOLE_LINES))
     n = {k: sum(r["sheet"] == k for r in rows) for k in SHEETS}
-    log.info(T.LOG_REJECTS.format(rej=n["reject"], warn=n["warning"], open=n["open"], path=path))
+    # the file name only: the folder is a temporary one until the run is complete
+    log.info(T.LOG_REJECTS.format(rej=n["reject"], warn=n["warning"], open=n["open"], file=path.name))

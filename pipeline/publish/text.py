@@ -54,9 +54,9 @@ REJECTS_NONE = {"reject": "本次导入的文件没有拒收的行。", "warning
 LOG_RETURN_PROBLEM = "检查结果回报（{kind}）：{file} 第 {row} 行，场所编号 {pid}，检查人 {who}：{reason}"
 REJECTS_MORE = "……另有 {n} 行未列出（完整记录在数据仓库的 rejects 表中）。"
 LOG_RETURN_MORE = "……另有 {n} 条检查结果回报的问题，见拒收明细.xlsx"
-LOG_REJECTS = "拒收明细：本次拒收 {rej} 行、警告 {warn} 条，历次未处理的回报 {open} 条 → {path}"
+LOG_REJECTS = "拒收明细：本次拒收 {rej} 条、警告 {warn} 条，历次未处理的回报 {open} 条（逐行见{file}）"
 RETURNS_TITLE = "检查结果回报的问题"
-REJECTS_TOTAL = ("本次导入的文件拒收 {rej} 行、警告 {warn} 条；以前各次未处理的检查结果回报 {open} 条。"
+REJECTS_TOTAL = ("本次导入的文件拒收 {rej} 条、警告 {warn} 条；以前各次未处理的检查结果回报 {open} 条。"
                  "每一行（文件、Excel 行号、列名、取值、原因）见清单旁的 {file}，可交检查人员核对补报。")
 RETURNS_NONE = "本次没有被拒收或有警告的检查结果回报。"
 CATEGORY_PENDING_LINE = ("发现违法违规但整治类别待补 {n} 处（{ids}）：已计入附件2“整治类别待补”一栏，"
