@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -138,7 +139,9 @@ def test_rejects_file_shows_each_refused_and_warned_return_with_its_row(returned
     page = write_report(con, cfg, 2, AS_OF, out, {}, {}, [], [], run_date=RUN_DATE).read_text(encoding="utf-8")
     assert "检查结果回报的问题" in page and "2021-13-45" in page and "李四" in page
     assert f"发现违法违规但整治类别待补 1 处（{top}）" in page
-    # identical inputs → identical bytes
+    # identical inputs → identical bytes: the creation time is the run date, not the clock
+    with zipfile.ZipFile(path) as z:
+        assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2021-07-12T00:00:00Z" in z.read("docProps/core.xml").decode()
     first = path.read_bytes()
     write_rejects(con, cfg, 2, out, RUN_DATE)
     assert path.read_bytes() == first
