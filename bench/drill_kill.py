@@ -10,7 +10,12 @@ Week 1: the reference is an uninterrupted screen of the world's inbox with --dat
 trial starts from an empty trial folder, SIGKILLs the screen at a moment drawn uniformly
 over the measured duration of the reference run (stratified: one draw in each of the
 `trials` equal slices, seed fixed, so the kills cover ingest … publish and the move into
-place), then checks the killed state and reruns the same screen to completion.
+place), then checks the killed state and reruns the same screen to completion. On a shared
+machine a run can be faster than the reference: a child that exits before its kill moment
+is run again with a kill time drawn within its own duration (at most 3 times; counted as
+`redrawn`). A run killed after finished_at was set is complete: its own lists are compared
+with the reference, and a difference in the rerun (a second run that day) is the note
+`same_day_second_run_differs`.
 
 Week 2: week 1 complete (a snapshot of the reference folder), inspectors' returns for the
 week-1 lists in the inbox (`simulate-returns`), screen with --date W2: kills during week 2,
@@ -107,11 +112,20 @@ class Reference:
 
 
 def one_trial(trial: Path, inbox: Path, date: str, snapshot: Path | None, ref: Reference,
-              kill_at: float, logs: Path, tag: str) -> dict:
-    reset(trial, snapshot)
+              kill_at: float, logs: Path, tag: str, rng: random.Random) -> dict:
     db = trial / "wh.duckdb"
-    k = run_child(screen_cmd(inbox, trial, date), logs / f"{tag}-killed.log", kill_after_s=kill_at)
-    res = {"tag": tag, "kill_at_s": round(kill_at, 2), "faults": [], "notes": []}
+    res = {"tag": tag, "faults": [], "notes": [], "redrawn": 0}
+    # The machine is shared: a run can be faster than the reference was. A child that
+    # exits before its kill moment was not killed; draw again within that run's own
+    # duration (at most 3 times) so that every trial is a kill.
+    for attempt in range(4):
+        reset(trial, snapshot)
+        k = run_child(screen_cmd(inbox, trial, date), logs / f"{tag}-killed.log", kill_after_s=kill_at)
+        if k.killed_at_s is not None or attempt == 3:
+            break
+        res["redrawn"] += 1
+        kill_at = rng.uniform(0.0, k.wall_s * 0.97)
+    res["kill_at_s"] = round(kill_at, 2)
     if k.killed_at_s is None:
         res["stage"] = "exited before the kill"
         res["notes"].append("finished_before_kill")
@@ -126,8 +140,13 @@ def one_trial(trial: Path, inbox: Path, date: str, snapshot: Path | None, ref: R
     killed = warehouse_state(db)
     res["faults"] += [("half_batch", f) for f in batch_faults(killed)]
     killed_complete = sum(1 for x in killed["runs"] if x[1]) == len(ref.run_ids)
-    if k.killed_at_s is not None and killed_complete:
-        res["notes"].append("killed_after_finished_at")   # the rerun is then a second run that day
+    if killed_complete:
+        # killed after finished_at was set (or not killed at all): the run is complete, so
+        # its own lists are what must equal the reference; the rerun is a second run that day
+        res["notes"].append("killed_after_finished_at" if k.killed_at_s is not None else "complete")
+        bad, _ = compare_lists(ref.lists, list_digests(trial / "out" / date))
+        if bad:
+            res["faults"].append(("lists", "completed killed run: " + "、".join(bad)))
 
     r = run_child(screen_cmd(inbox, trial, date), logs / f"{tag}-rerun.log")
     if r.rc != 0:
@@ -136,16 +155,20 @@ def one_trial(trial: Path, inbox: Path, date: str, snapshot: Path | None, ref: R
     got = warehouse_state(db)
     out_dir = trial / "out" / date          # the same path as the reference's
     bad, stamp = compare_lists(ref.lists, list_digests(out_dir))
-    if bad:
+    if bad and killed_complete:
+        res["notes"].append("same_day_second_run_differs")
+        res["same_day_diff"] = bad
+    elif bad:
         res["faults"].append(("lists", "、".join(bad)))
     if stamp:
         res["notes"].append("xlsx_stamp_only")
-    if _manifest(out_dir) != ref.manifest:
+        res["stamp_files"] = stamp
+    if _manifest(out_dir) != ref.manifest and not killed_complete:
         res["faults"].append(("manifest", "row_counts/list_rows/left_the_list differ"))
     unfinished = [x[0] for x in got["runs"] if not x[1]]
     if unfinished:
         res["faults"].append(("unfinished", f"runs without finished_at: {unfinished}"))
-    if "killed_after_finished_at" not in res["notes"] and "finished_before_kill" not in res["notes"]:
+    if not killed_complete:
         if [x[0] for x in got["runs"]] != ref.run_ids:
             res["faults"].append(("unfinished", f"run ids {[x[0] for x in got['runs']]} ≠ {ref.run_ids}"))
     names = sorted(p.name for p in (trial / "out").iterdir())
@@ -177,15 +200,23 @@ def summarise(name: str, results: list[dict], ref: Reference) -> tuple[int, int]
     notes = Counter(n for r in results for n in r["notes"])
     lost = sum(r.get("rows_lost", 0) for r in results)
     bad_trials = sum(1 for r in results if r["faults"])
-    print(f"\n{name}: reference run {ref.duration:.1f} s; {len(results)} kills, trials with a fault {bad_trials}, "
+    kills = sum(1 for r in results if r["stage"] != "exited before the kill")
+    print(f"\n{name}: reference run {ref.duration:.1f} s; {len(results)} trials, {kills} kills "
+          f"({sum(r['redrawn'] for r in results)} kill times redrawn), trials with a fault {bad_trials}, "
           f"rows lost {lost}, rows extra {sum(r.get('rows_extra', 0) for r in results)}")
     print("  kills by stage:  " + ", ".join(f"{k} {v}" for k, v in stages.most_common()))
     print("  faults by kind:  " + (", ".join(f"{k} {v}" for k, v in faults.most_common()) or "none"))
     print("  notes:           " + (", ".join(f"{k} {v}" for k, v in notes.most_common()) or "none"))
+    stamp = sorted({f for r in results for f in r.get("stamp_files", [])})
+    if stamp:
+        print("  XLSX differing only in docProps/core.xml (wall-clock stamp): " + "、".join(stamp))
+    same = sorted({f for r in results for f in r.get("same_day_diff", [])})
+    if same:
+        print("  a second run the same day changed: " + "、".join(same))
     for r in results:
         for kind, msg in r["faults"]:
             print(f"    {r['tag']} kill at {r['kill_at_s']} s ({r['stage']}): {kind}: {msg}")
-    return bad_trials, lost
+    return bad_trials, lost, kills
 
 
 def main() -> int:
@@ -230,21 +261,21 @@ def main() -> int:
 
     res1 = []
     for i, t in enumerate(kill_times(n1, ref1.duration, rng)):
-        res1.append(one_trial(trial, world / "inbox", W1, None, ref1, t, logs, f"w1-{i:02d}"))
+        res1.append(one_trial(trial, world / "inbox", W1, None, ref1, t, logs, f"w1-{i:02d}", rng))
         print(f"  w1-{i:02d} kill at {t:5.2f} s  {res1[-1]['stage']:<22} "
               f"{'FAULT' if res1[-1]['faults'] else 'ok'}", flush=True)
     res2 = []
     if ref2:
         for i, t in enumerate(kill_times(n2, ref2.duration, rng)):
-            res2.append(one_trial(trial, inbox2, W2, week1, ref2, t, logs, f"w2-{i:02d}"))
+            res2.append(one_trial(trial, inbox2, W2, week1, ref2, t, logs, f"w2-{i:02d}", rng))
             print(f"  w2-{i:02d} kill at {t:5.2f} s  {res2[-1]['stage']:<22} "
                   f"{'FAULT' if res2[-1]['faults'] else 'ok'}", flush=True)
 
-    b1, l1 = summarise("week 1 (empty warehouse)", res1, ref1)
-    b2, l2 = summarise("week 2 (week 1 complete, new returns)", res2, ref2) if ref2 else (0, 0)
-    rows = [["week 1", len(res1), b1, l1], ["week 2", len(res2), b2, l2],
-            ["total", len(res1) + len(res2), b1 + b2, l1 + l2]]
-    print("\n" + fmt_table(rows, ["variant", "kills", "trials with fault", "rows lost"]), end="")
+    b1, l1, k1 = summarise("week 1 (empty warehouse)", res1, ref1)
+    b2, l2, k2 = summarise("week 2 (week 1 complete, new returns)", res2, ref2) if ref2 else (0, 0, 0)
+    rows = [["week 1", len(res1), k1, b1, l1], ["week 2", len(res2), k2, b2, l2],
+            ["total", len(res1) + len(res2), k1 + k2, b1 + b2, l1 + l2]]
+    print("\n" + fmt_table(rows, ["variant", "trials", "kills", "trials with fault", "rows lost"]), end="")
     print(f"elapsed {time.monotonic() - t_start:.0f} s; logs in {logs}")
     (work / "results.json").write_text(json.dumps({"week1": res1, "week2": res2}, ensure_ascii=False, indent=1),
                                        encoding="utf-8")
