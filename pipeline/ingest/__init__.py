@@ -70,7 +70,12 @@ def ingest_files(con, source: str, files: list[Path], config_dir: Path = Path("c
     cfg = load_source_configs(config_dir)[source]
     ensure_schema(con)
     with _memory_limit(con, memory_limit):
-        return [load_file(con, cfg, RULES[source], Path(f), archive_dir) for f in files]
+        verdicts = [load_file(con, cfg, RULES[source], Path(f), archive_dir) for f in files]
+    if source == "tips":
+        # rows stored before masking existed (and any reject value of a tips file)
+        from pipeline.ingest.mask import remask_stored
+        remask_stored(con)
+    return verdicts
 
 
 def ingest_inbox(con, inbox: Path, config_dir: Path = Path("configs"),
