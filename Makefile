@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup screen demo campaign test bench bench-env bench-link clean-demo clean
+.PHONY: help setup screen demo campaign test bench bench-drills bench-env bench-link clean-demo clean
 
 help: ## 列出可用的命令
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ bench: $(STAMP) ## 性能测试（不在 CI 中）：演示街道全流程；城
 	$(PY) bench/bench_screen.py
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_link_scale.py --truth
+
+bench-drills: $(STAMP) ## 攻击演练（不在 CI 中，约 30 分钟）：kill -9 中断、16 个进程同时写入、恶意文件；列出故障与丢失行数
+	@rc=0; for d in kill writers hostile; do $(PY) bench/drill_$$d.py || rc=1; done; exit $$rc
 
 VENV_BENCH  ?= .venv-bench
 PY_BENCH    := $(VENV_BENCH)/bin/python

@@ -20,7 +20,7 @@ DEFAULT_CONFIG_DIR = Path("configs")
 #: configs/learning.yaml's settings when the file leaves a key out
 LEARNING_DEFAULTS: dict[str, Any] = {
     "enabled": True, "min_labels": 30, "min_each_class": 5, "train_share": 0.6, "eval_k": 20,
-    "min_lift": 0.0, "model_weight": 0.4, "regularisation_c": 1.0,
+    "min_lift": 0.0, "model_weight": 0.4, "regularisation_c": 1.0, "min_random_for_estimate": 10,
 }
 
 
@@ -142,7 +142,8 @@ def _check_learning(lr: dict[str, Any], path: Path) -> list[str]:
     for key, lo, hi, integer in (("min_labels", 4, 100000, True), ("min_each_class", 1, 100000, True),
                                  ("eval_k", 1, 100000, True), ("train_share", 0.1, 0.9, False),
                                  ("min_lift", -1, 1, False), ("model_weight", 0, 1, False),
-                                 ("regularisation_c", 1e-6, 1e6, False)):
+                                 ("regularisation_c", 1e-6, 1e6, False),
+                                 ("min_random_for_estimate", 1, 100000, True)):
         v = lr.get(key, LEARNING_DEFAULTS[key])
         ok = isinstance(v, int) if integer else isinstance(v, (int, float))
         if isinstance(v, bool) or not ok or not lo <= v <= hi:

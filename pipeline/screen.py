@@ -142,6 +142,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
     from pipeline.link import build_premises
     from pipeline.publish import left_the_list, publish_lists
     from pipeline.publish.forms import write_forms
+    from pipeline.publish.rejects import write_rejects
     from pipeline.publish.report import deadline_notes, write_report
     from pipeline.score import score_premises
     from pipeline.signals import compute_evidence
@@ -190,7 +191,9 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
                                   deadline_notes(cfg, run_date) + _source_notes(freshness, cfg), run_date)
             left = left_the_list(con, cfg, run_id, run_date)
             estimates = estimate_hit_rates(con, run_id)
-            forms = write_forms(con, cfg, work_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"))
+            forms = write_forms(con, cfg, work_dir, run_date, unit_name=cfg.campaign.get("subdistrict", "灵源街道"),
+                                run_id=run_id)
+            rejects_file = write_rejects(con, cfg, run_id, work_dir, run_date)  # 拒收明细.xlsx (after the forms' warnings)
             write_report(con, cfg, run_id, as_of, work_dir, freshness, lists, left, _source_notes(freshness, cfg),
                          run_date=run_date, model=model, estimates=estimates)
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 
 from pipeline.ingest import ingest_files
-from pipeline.ingest.outcomes import PREMISES_REASON
+from pipeline.ingest.outcomes import CATEGORY_PENDING, PREMISES_REASON
 from pipeline.publish.forms import FORM2_FILE, FORM3_FILE, LEGEND, ROW_LABELS, write_forms
 from tests.stagekit import insert, project_config, stg_db
 
@@ -20,16 +20,16 @@ RETURNS = (
     "场所编号,检查日期,检查人,检查结论,整治类别,处置措施,没收违法所得（万元）,备注\n"
     "P001,2021-07-20,张三,违法违规,3,责令停产、原料产品安全处置,1.5,\n"       # 3 ok
     "P002,2021/7/21,李四,未发现问题,,,,\n"                                      # 4 ok
-    "P003,2021年7月22日,王五,违法违规,,责令停产,,\n"                            # 5 no category
-    "P004,2021-07-22,王五,违法违规,2,关停,,\n"                                  # 6 unknown measure
+    "P003,2021年7月22日,王五,违法违规,,责令停产,,\n"                            # 5 no category: 待补
+    "P004,2021-07-22,王五,违法违规,2,关停,,\n"                                  # 6 unknown measure: kept
     "P005,2021-07-23,赵六,无法进入,,,,大门紧锁\n"                               # 7 ok (no access)
     "P006,2021-07-23,赵六,已处理,,,,\n"                                         # 8 bad finding
     ",2021-07-23,赵六,未发现问题,,,,\n"                                         # 9 no id
-    "P007,2021-07-24,钱七,违法违规,6,,,\n"                                      # 10 category 6
+    "P007,2021-07-24,钱七,违法违规,6,,,\n"                                      # 10 category 6: 待补
     "P008,2021-07-24,钱七,未发现问题,,责令停产,,\n"                             # 11 measure on clean
-    "P009,2021-07-24,钱七,违法违规,4,立案查处；移送司法机关,-2,\n"              # 12 negative
+    "P009,2021-07-24,钱七,违法违规,4,立案查处；移送司法机关,-2,\n"              # 12 negative: NULL
     "P010,2021-07-25,钱七,违法违规,５,责令停产整顿，设备设施拆除,0,\n"          # 13 ok, full-width 5
-    "P011,2021-07-25,钱七,违法,3类,封闭非法生产装置; 限期拆除,=1+1,\n"          # 14 not a number
+    "P011,2021-07-25,钱七,违法,3类,封闭非法生产装置; 限期拆除,=1+1,\n"          # 14 not a number: NULL
     "P012,2012-07-25,钱七,未发现问题,,,,\n"                                     # 15 outside the campaign
     "合计,,,,,,1.5,\n"                                                          # 16 skipped
 )
@@ -44,34 +44,44 @@ def test_outcomes_ingest_rows_rejects_and_supersession(tmp_path):
     f1.write_text(RETURNS, encoding="utf-8")
     con = stg_db()
     v = _ingest(con, f1)
-    assert (v.status, v.rows_read, v.rows_loaded, v.rows_rejected, v.rows_skipped) == ("loaded", 14, 4, 9, 1)
+    # a visit that happened loads even with a missing or wrong detail (warned); only a return
+    # whose id, date or finding is in doubt is refused
+    assert (v.status, v.rows_read, v.rows_loaded, v.rows_rejected, v.rows_skipped, v.warnings) == (
+        "loaded", 14, 9, 4, 1, 6)
     rows = con.execute("SELECT * EXCLUDE (batch_id) FROM stg_outcomes ORDER BY src_row").fetchall()
     assert rows == [
         (3, "P001", D(2021, 7, 20), "张三", "违法违规", 3, "责令停产、原料产品安全处置", 1.5, None),
         (4, "P002", D(2021, 7, 21), "李四", "未发现问题", None, None, None, None),
+        (5, "P003", D(2021, 7, 22), "王五", "违法违规", None, "责令停产", None, None),
+        (6, "P004", D(2021, 7, 22), "王五", "违法违规", 2, "关停", None, None),
         (7, "P005", D(2021, 7, 23), "赵六", "无法进入", None, None, None, "大门紧锁"),
+        (10, "P007", D(2021, 7, 24), "钱七", "违法违规", None, None, None, None),
+        (12, "P009", D(2021, 7, 24), "钱七", "违法违规", 4, "立案查处、移送司法机关", None, None),
         (13, "P010", D(2021, 7, 25), "钱七", "违法违规", 5, "责令停产整顿、设备设施拆除", 0.0, None),
+        (14, "P011", D(2021, 7, 25), "钱七", "违法违规", 3, "封闭非法生产装置、限期拆除", None, None),
     ]
     rej = con.execute('SELECT file_name, src_row, "column", value, reason, severity FROM rejects '
-                      'ORDER BY src_row').fetchall()
+                      'ORDER BY src_row, reason').fetchall()
     measures_hint = ("处置措施中有不认识的措施（可用：责令停产整顿、责令停产、封闭非法生产装置、限期拆除、"
-                     "原料产品安全处置、设备设施拆除、立案查处、没收违法所得、移送司法机关；多项用、或；分隔）")
+                     "原料产品安全处置、设备设施拆除、立案查处、没收违法所得、移送司法机关；多项用、或；分隔），"
+                     "已导入，不认识的措施未计入汇总表，请核对")
     fn = "returns_0725.csv"
     assert rej == [
-        (fn, 5, "整治类别", None, "检查结论为违法违规时须填写整治类别（1–5）", "reject"),
-        (fn, 6, "处置措施", "关停", measures_hint, "reject"),
+        (fn, 5, "整治类别", None, CATEGORY_PENDING, "warning"),
+        (fn, 6, "处置措施", "关停", measures_hint, "warning"),
         (fn, 8, "检查结论", "已处理", "检查结论不在允许范围（未发现问题/违法违规/无法进入/未找到）", "reject"),
         (fn, 9, "场所编号", None, "场所编号为空", "reject"),
-        (fn, 10, "整治类别", "6", "整治类别不在允许范围（1/2/3/4/5）", "reject"),
+        (fn, 10, "整治类别", "6", "整治类别不在允许范围（1/2/3/4/5）", "warning"),
+        (fn, 10, "整治类别", "6", CATEGORY_PENDING, "warning"),
         (fn, 11, "处置措施", "责令停产", "检查结论不是违法违规，却填写了处置措施，请核对", "reject"),
-        (fn, 12, "没收违法所得（万元）", "-2", "没收违法所得(万元)为负数", "reject"),
-        (fn, 14, "没收违法所得（万元）", "=1+1", "没收违法所得(万元)不是数字", "reject"),
+        (fn, 12, "没收违法所得（万元）", "-2", "没收违法所得(万元)为负数", "warning"),
+        (fn, 14, "没收违法所得（万元）", "=1+1", "没收违法所得(万元)不是数字", "warning"),
         (fn, 15, "检查日期", "2012-07-25", "检查日期不在专项整治期间（2021-07-01 至 2021-08-31），请核对年月日", "reject"),
     ]
     # the same file again changes nothing
     again = _ingest(con, f1)
     assert again.status == "unchanged"
-    assert con.execute("SELECT count(*) FROM stg_outcomes").fetchone()[0] == 4
+    assert con.execute("SELECT count(*) FROM stg_outcomes").fetchone()[0] == 9
     # a later return for the same premises and date supersedes; another date is a new visit
     f2 = tmp_path / "returns_0801.xlsx"
     wb = openpyxl.Workbook()
@@ -154,7 +164,7 @@ def test_forms_counts_and_rows(tmp_path):
     res = write_forms(con, project_config(), tmp_path, D(2021, 8, 28))
     assert res[FORM3_FILE] == {"灵源街道": 5, "第一工作点": 3, "第二工作点": 0, "第三工作点": 1,
                                "林口": 2, "张前": 1, "林格": 0, "英塘": 0, "小浯塘": 0, "曾林": 1, "灵水": 0,
-                               "大山后": 0, "大布林": 0, "小布林": 0}
+                               "大山后": 0, "大布林": 0, "小布林": 0, "待核实": 1}
     assert res["premises_warnings"] == 1
     # the unknown 场所编号 is warned about once, not again on the next call
     assert con.execute('SELECT file_name, src_row, "column", value, reason, severity FROM rejects').fetchall() == [
@@ -164,13 +174,13 @@ def test_forms_counts_and_rows(tmp_path):
 
     wb = openpyxl.load_workbook(tmp_path / FORM2_FILE)
     assert wb.sheetnames == ["灵源街道", "第一工作点", "第二工作点", "第三工作点", "林口", "张前", "林格", "英塘",
-                             "小浯塘", "曾林", "灵水", "大山后", "大布林", "小布林"]
+                             "小浯塘", "曾林", "灵水", "大山后", "大布林", "小布林", "待核实"]
     assert wb["林口"]["A3"].value == "填报单位：灵源街道林口社区（盖章）"
     assert _table2(wb["林口"])["发现违法违规企业数（家）"] == [0, 1, 1, 0, 0]   # P07 (2), P01 (3)
     ws = wb["灵源街道"]
     assert ws["A1"].value == "附件2"
     assert ws["A2"].value == "非法违法“小化工”集中攻坚情况汇总表"
-    assert "A2:F2" in {str(m) for m in ws.merged_cells.ranges}
+    assert "A2:G2" in {str(m) for m in ws.merged_cells.ranges}
     assert ws["A3"].value == "填报单位：灵源街道（盖章）"
     assert ws["D3"].value == "填报日期：2021年8月28日"
     assert ws["B4"].value.startswith("现有化工企业超许可范围")

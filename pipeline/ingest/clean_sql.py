@@ -9,6 +9,8 @@ COALESCE/CASE so that clean machine exports never reach the slow regex branches.
 
 from __future__ import annotations
 
+import re
+
 # Full-width forms (U+FF01–U+FF5E) → ASCII, ideographic space → space, plus the CJK
 # punctuation that behaves like ASCII in numbers, dates and codes.
 _FW_FROM = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u3001\u3002"
@@ -167,12 +169,30 @@ def plate_ok_sql(v: str) -> str:
     return f"regexp_full_match({v}, '[\\x{{4e00}}-\\x{{9fa5}}][A-Z][A-Z0-9]{{4,6}}[\\x{{4e00}}-\\x{{9fa5}}]?')"
 
 
+_FW_TABLE = str.maketrans(_FW_FROM, _FW_TO)
+# RE2's \s (what DuckDB's regexp_replace uses) is ASCII whitespace only
+_RE2_SPACE = re.compile(r"[\t\n\f\r ]+")
+
+
+def enum_key(text: str) -> str:
+    """The key an enum cell is compared on, computed in Python exactly as enum_sql computes it
+    in SQL from text_sql: full-width → half-width (、→, 。→.), every blank removed. Config
+    vocabularies (values and aliases) go through this, so that 存续（在营、开业、在册） in a
+    YAML file matches the same wording in a cell (both become 存续(在营,开业,在册))."""
+    return _RE2_SPACE.sub("", str(text).translate(_FW_TABLE))
+
+
 def enum_sql(clean_text: str, values: list[str], aliases: dict[str, str]) -> str:
-    """Map a cleaned text onto the vocabulary; NULL when not in it."""
-    whens = [f"WHEN {lit(v)} THEN {lit(v)}" for v in values]
-    whens += [f"WHEN {lit(a)} THEN {lit(v)}" for a, v in aliases.items() if a not in values]
+    """Map a cleaned text onto the vocabulary; NULL when not in it. Values and alias keys are
+    compared by their enum_key (the same normalisation as the cell), whatever their spelling
+    in the config."""
+    whens: dict[str, str] = {}
+    for v in values:
+        whens.setdefault(enum_key(v), v)
+    for a, v in aliases.items():
+        whens.setdefault(enum_key(a), v)
     key = f"regexp_replace({clean_text}, '\\s+', '', 'g')"
-    return f"(CASE {key} {' '.join(whens)} END)"
+    return f"(CASE {key} {' '.join(f'WHEN {lit(k)} THEN {lit(v)}' for k, v in whens.items())} END)"
 
 
 def total_row_sql(col: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import ConfigError
+from pipeline.ingest.clean_sql import enum_key
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,26 @@ def _within(spec, fname: str, where: str, span, errs: list[str]):
     return None
 
 
+def _enum_aliases(values: list[str], aliases: dict[str, str], fname: str, where: str,
+                  errs: list[str]) -> dict[str, str]:
+    """Aliases keyed the way cells are compared (clean_sql.enum_key: full-width → half-width,
+    、→, blanks removed), plus the normalised spelling of each value that differs from it.
+    Cells are normalised before the lookup, so a key spelt with full-width brackets or 、
+    (the SAMR wording 存续（在营、开业、在册）) would otherwise never match its own cell.
+    Two spellings that normalise alike but mean different values are a config error."""
+    out: dict[str, str] = {}
+    spelt: dict[str, str] = {}
+    for k, v in [(v, v) for v in values] + list(aliases.items()):
+        n = enum_key(k)
+        if n in out and out[n] != v:
+            errs.append(f"{where}：字段 {fname} 的 {spelt[n]!r}（{out[n]}）和 {k!r}（{v}）"
+                        f"去掉空格、全角转半角后相同（{n}），无法区分")
+            continue
+        out.setdefault(n, v)
+        spelt.setdefault(n, k)
+    return {n: v for n, v in out.items() if n not in values}
+
+
 def _parse(source_name: str, data: dict, path: Path, span=None) -> tuple[SourceConfig | None, list[str]]:
     errs: list[str] = []
     where = f"{path.name}"
@@ -228,6 +249,7 @@ def _parse(source_name: str, data: dict, path: Path, span=None) -> tuple[SourceC
             for k, v in aliases.items():
                 if v not in values:
                     errs.append(f"{where}：字段 {fname} 的别名 {k!r} 指向 {v!r}，它不在 values 中")
+            aliases = _enum_aliases(values, aliases, fname, where, errs)
         length = spec.get("length")
         if ftype == "account":
             if length is None:

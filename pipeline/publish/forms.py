@@ -6,10 +6,12 @@ writes ``附件2_汇总表.xlsx`` (非法违法“小化工”集中攻坚情况
 line, title merged across the table, 填报单位：…（盖章） / 填报日期：…年…月…日, the bordered
 table, 填报人：, and for 附件3 the 整治类别 legend. Each workbook has one sheet for the
 subdistrict (named `unit_name`), one per work point of configs/campaign.yaml (in the
-order they first appear) and one per community; a premises belongs to the work point of
-its community. A return
-whose 场所编号 is not in `premises` counts on the subdistrict sheet only (and is warned
-about in `rejects`, see pipeline.ingest.outcomes.premises_warnings).
+order they first appear), one per community, and — when there are any — a 待核实 sheet for
+the returns that belong to no configured community: a 场所编号 that is not in `premises`
+(warned about in `rejects`, see pipeline.ingest.outcomes.premises_warnings) or a premises
+of 未归属社区. A premises belongs to the work point of its community. So every count on the
+subdistrict sheet is the sum of the work-point sheets plus 待核实, and equally the sum of
+the community sheets plus 待核实: nothing the subdistrict counts is missing below it.
 
 Which return counts: the latest return per premises with 检查日期 ≤ as_of (latest visit
 date; a later-loaded file wins on the same date — ingest already replaced it).
@@ -18,7 +20,9 @@ Count rules of 附件2 (columns = 整治类别 1–5):
   * 排查总数（家）: premises whose latest finding is 未发现问题 or 违法违规 (actually
     inspected), counted in the column of their suggested category (table `scores`, latest
     run_id, column `category`) and in the column of their found category (the return's
-    整治类别); a premises whose two categories differ counts once in each column. Visits
+    整治类别); a premises whose two categories differ counts once in each column. The scores
+    are those of the run being published (`run_id`), or else of the latest run that finished
+    (runs.finished_at set): a crashed run's scores are never used. Visits
     whose latest finding is 无法进入 or 未找到 are not 排查 (nobody saw inside) and are not
     counted: a 说明 line under the table gives how many there are, and how many inspected
     premises have no category at all (counted in no column).
@@ -27,13 +31,15 @@ Count rules of 附件2 (columns = 整治类别 1–5):
     原料产品安全处置 / 设备设施拆除 / 立案查处 / 移送司法机关 企业数: those measures by name
     (封闭非法生产装置, 限期拆除 and 没收违法所得 as measures have no row of their own).
   * 没收违法所得（万元）: sum of 没收违法所得(万元) of those premises (0 when none).
-All in the column of the found category (ingest guarantees a 违法违规 return has one and
-that only 违法违规 returns carry measures or confiscations).
+All in the column of the found category. A 违法违规 return without a valid 整治类别 is
+loaded with a warning (整治类别待补) and counted in a sixth column 整治类别待补, so every
+violation found is counted; the 说明 line says how many await their category. Ingest
+guarantees that only 违法违规 returns carry measures or confiscations.
 
 附件3 lists the premises whose latest finding is 违法违规, by category then 场所编号:
 序号, 单位名称 (premises.name), 地址 (premises.address), 主要负责人 / 联系方式 (legal_rep,
 phone of the first registry record of the premises via premises_members), 整治类别,
-处置措施 (joined with 、).
+处置措施 (joined with 、); a violation without category shows 待补 and comes last.
 
 No written text cell starts a formula (safe_cell), and the workbook is opened with
 strings_to_formulas off.
@@ -55,6 +61,12 @@ FORM2_FILE = "附件2_汇总表.xlsx"
 FORM3_FILE = "附件3_排查统计表.xlsx"
 FORM2_TITLE = "非法违法“小化工”集中攻坚情况汇总表"
 FORM3_TITLE = "非法违法“小化工”排查统计表"
+#: the sheet (and 填报单位 suffix) of returns that belong to no configured community
+UNRESOLVED_SHEET = "待核实"
+UNRESOLVED_UNIT = "（场所编号未识别或未归属社区，待核实）"
+#: the column (and 附件3 cell) of a violation whose 整治类别 is still to be filled in
+PENDING = "待补"
+PENDING_HEADER = "整治类别待补（检查结论为违法违规，回报未填整治类别）"
 
 CATEGORY_HEADERS = (
     "现有化工企业超许可范围生产、储存危险化学品",
@@ -98,9 +110,21 @@ def _has_table(con, name: str) -> bool:
                        [name]).fetchone()[0] > 0
 
 
-def latest_outcomes(con, cfg, as_of) -> list[dict]:
+def _scores_run(con, run_id: int | None) -> str:
+    """SQL for the run whose suggested categories count: `run_id` when given (the run being
+    published, not finished yet), else the latest finished run."""
+    if run_id is not None:
+        return str(int(run_id))
+    if _has_table(con, "runs"):
+        return ("(SELECT max(s.run_id) FROM scores s JOIN runs r USING (run_id) "
+                "WHERE r.finished_at IS NOT NULL)")
+    return "(SELECT max(run_id) FROM scores)"        # a bare warehouse without runs (tests, notebooks)
+
+
+def latest_outcomes(con, cfg, as_of, run_id: int | None = None) -> list[dict]:
     """One dict per premises: its latest return (≤ as_of) with suggested category, name,
-    address, legal_rep, phone and work point (None when unknown)."""
+    address, legal_rep, phone, work point and `resolved` (its community is a configured one;
+    False for an unknown 场所编号 or a premises of 未归属社区)."""
     has_premises = _has_table(con, "premises")
     has_members = has_premises and _has_table(con, "premises_members")
     has_scores = _has_table(con, "scores")
@@ -114,8 +138,8 @@ def latest_outcomes(con, cfg, as_of) -> list[dict]:
                 GROUP BY m.premises_id) g ON g.premises_id = o.premises_id""" if has_members
            else "LEFT JOIN (SELECT NULL::VARCHAR AS premises_id, NULL::VARCHAR AS legal_rep, "
                 "NULL::VARCHAR AS phone) g ON false")
-    sc = ("""LEFT JOIN (SELECT premises_id, category FROM scores
-                        WHERE run_id = (SELECT max(run_id) FROM scores)) s ON s.premises_id = o.premises_id"""
+    sc = (f"""LEFT JOIN (SELECT premises_id, category FROM scores
+                        WHERE run_id = {_scores_run(con, run_id)}) s ON s.premises_id = o.premises_id"""
           if has_scores else "LEFT JOIN (SELECT NULL::VARCHAR AS premises_id, NULL::INTEGER AS category) s ON false")
     rows = con.execute(
         f"""
@@ -138,24 +162,26 @@ def latest_outcomes(con, cfg, as_of) -> list[dict]:
     out = []
     for r in rows:
         d = dict(zip(cols, r))
-        d["work_point"] = wp.get(d["community"]) if d["known"] else None
+        d["resolved"] = bool(d["known"]) and d["community"] in wp
+        d["work_point"] = wp.get(d["community"]) if d["resolved"] else None
         d["measure_list"] = [m for m in (d["measures"] or "").split("、") if m]
         out.append(d)
     return out
 
 
 def summary_counts(rows: list[dict]) -> dict:
-    """{row label: [value per category 1..5]} plus '_notes' (not-inspected counts)."""
-    table = {label: [0] * 5 for label in ROW_LABELS}
+    """{row label: [value per category 1..5, then 整治类别待补]}."""
+    table = {label: [0] * 6 for label in ROW_LABELS}
     for r in rows:
         if r["finding"] not in INSPECTED:
             continue
-        cats = {c for c in (r["suggested"], r["found"]) if c in (1, 2, 3, 4, 5)}
-        for c in cats:
-            table["排查总数（家）"][c - 1] += 1
-        if r["finding"] != "违法违规" or r["found"] not in (1, 2, 3, 4, 5):
+        pending = r["finding"] == "违法违规" and r["found"] not in (1, 2, 3, 4, 5)
+        cols = {c - 1 for c in (r["suggested"], r["found"]) if c in (1, 2, 3, 4, 5)} | ({5} if pending else set())
+        for c in cols:
+            table["排查总数（家）"][c] += 1
+        if r["finding"] != "违法违规":
             continue
-        i = r["found"] - 1
+        i = 5 if pending else r["found"] - 1
         table["发现违法违规企业数（家）"][i] += 1
         for label, names in MEASURE_ROWS.items():
             if any(m in names for m in r["measure_list"]):
@@ -168,10 +194,14 @@ def summary_counts(rows: list[dict]) -> dict:
 def _notes(rows: list[dict]) -> str:
     n_in = sum(r["finding"] == "无法进入" for r in rows)
     n_nf = sum(r["finding"] == "未找到" for r in rows)
-    n_nocat = sum(r["finding"] in INSPECTED and r["suggested"] not in (1, 2, 3, 4, 5)
+    n_nocat = sum(r["finding"] == "未发现问题" and r["suggested"] not in (1, 2, 3, 4, 5)
                   and r["found"] not in (1, 2, 3, 4, 5) for r in rows)
-    return (f"说明：另有无法进入 {n_in} 家、未找到 {n_nf} 家（未计入排查总数，须再次排查）；"
+    n_pending = sum(r["finding"] == "违法违规" and r["found"] not in (1, 2, 3, 4, 5) for r in rows)
+    text = (f"说明：另有无法进入 {n_in} 家、未找到 {n_nf} 家（未计入排查总数，须再次排查）；"
             f"已排查但无整治类别 {n_nocat} 家（未计入各类别）。")
+    if n_pending:
+        text += f"发现违法违规但整治类别待补 {n_pending} 家（计入“{PENDING}”一栏，请检查人员补填整治类别）。"
+    return text
 
 
 def _date_text(as_of) -> str:
@@ -179,7 +209,8 @@ def _date_text(as_of) -> str:
 
 
 def _sheets(rows: list[dict], cfg, unit_name: str) -> list[tuple[str, str, list[dict]]]:
-    """[(sheet name, 填报单位, rows)]: the subdistrict, each work point, then each community."""
+    """[(sheet name, 填报单位, rows)]: the subdistrict, each work point, each community, then
+    待核实 (returns of no configured community) when there are any."""
     out = [(unit_name, unit_name, rows)]
     seen = []
     for c in cfg.communities:
@@ -190,7 +221,10 @@ def _sheets(rows: list[dict], cfg, unit_name: str) -> list[tuple[str, str, list[
         out.append((w, f"{unit_name}{w}", [r for r in rows if r["work_point"] == w]))
     for c in cfg.communities:
         name = c["name"]
-        out.append((name, f"{unit_name}{name}社区", [r for r in rows if r["known"] and r["community"] == name]))
+        out.append((name, f"{unit_name}{name}社区", [r for r in rows if r["resolved"] and r["community"] == name]))
+    unresolved = [r for r in rows if not r["resolved"]]
+    if unresolved:
+        out.append((UNRESOLVED_SHEET, f"{unit_name}{UNRESOLVED_UNIT}", unresolved))
     return out
 
 
@@ -220,19 +254,20 @@ def _s(ws, r, c, v, fmt):
 
 def _write_form2(path: Path, sheets, as_of) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": dt.datetime.combine(as_of, dt.time())})   # same inputs, same bytes
     f = _formats(wb)
     for name, unit, rows in sheets:
         ws = wb.add_worksheet(name[:31])
         ws.set_column(0, 0, 26)
-        ws.set_column(1, 5, 24)
+        ws.set_column(1, 6, 24)
         _s(ws, 0, 0, "附件2", f["left"])
-        ws.merge_range(1, 0, 1, 5, FORM2_TITLE, f["title"])
+        ws.merge_range(1, 0, 1, 6, FORM2_TITLE, f["title"])
         ws.set_row(1, 30)
         ws.merge_range(2, 0, 2, 2, safe_cell(f"填报单位：{unit}（盖章）"), f["left"])
-        ws.merge_range(2, 3, 2, 5, _date_text(as_of), f["right"])
+        ws.merge_range(2, 3, 2, 6, _date_text(as_of), f["right"])
         ws.set_row(3, 75)
         _s(ws, 3, 0, "", f["head"])
-        for j, h in enumerate(CATEGORY_HEADERS):
+        for j, h in enumerate((*CATEGORY_HEADERS, PENDING_HEADER)):
             _s(ws, 3, j + 1, h, f["head"])
         table = summary_counts(rows)
         for i, label in enumerate(ROW_LABELS):
@@ -240,13 +275,14 @@ def _write_form2(path: Path, sheets, as_of) -> None:
             for j, v in enumerate(table[label]):
                 _s(ws, 4 + i, j + 1, v, f["cell"])
         _s(ws, 13, 0, "填报人：", f["left"])
-        ws.merge_range(14, 0, 14, 5, _notes(rows), f["wrap"])
+        ws.merge_range(14, 0, 14, 6, _notes(rows), f["wrap"])
         ws.set_row(14, 30)
     wb.close()
 
 
 def _write_form3(path: Path, sheets, as_of) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": dt.datetime.combine(as_of, dt.time())})   # same inputs, same bytes
     f = _formats(wb)
     for name, unit, rows in sheets:
         ws = wb.add_worksheet(name[:31])
@@ -260,10 +296,11 @@ def _write_form3(path: Path, sheets, as_of) -> None:
         for j, h in enumerate(FORM3_HEADERS):
             _s(ws, 3, j, h, f["head"])
         listed = sorted((r for r in rows if r["finding"] == "违法违规"),
-                        key=lambda r: (r["found"] or 9, r["premises_id"]))
+                        key=lambda r: (r["found"] if r["found"] in (1, 2, 3, 4, 5) else 9, r["premises_id"]))
         for i, r in enumerate(listed):
             name_text = r["name"] if r["known"] else f"（场所编号 {r['premises_id']}，未在场所清单中）"
-            vals = (i + 1, name_text, r["address"], r["legal_rep"], r["phone"], r["found"],
+            found = r["found"] if r["found"] in (1, 2, 3, 4, 5) else PENDING
+            vals = (i + 1, name_text, r["address"], r["legal_rep"], r["phone"], found,
                     "、".join(r["measure_list"]) or None)
             for j, v in enumerate(vals):
                 _s(ws, 4 + i, j, v, f["cell"] if j in (0, 5) else f["text"])
@@ -274,9 +311,10 @@ def _write_form3(path: Path, sheets, as_of) -> None:
     wb.close()
 
 
-def write_forms(con, cfg, out_dir, as_of, unit_name: str = "灵源街道") -> dict:
+def write_forms(con, cfg, out_dir, as_of, unit_name: str = "灵源街道", run_id: int | None = None) -> dict:
     """Write 附件2 and 附件3 into out_dir; return {file: {sheet: rows}} (附件2: premises
-    counted, 附件3: premises listed) and the number of new premises warnings."""
+    counted, 附件3: premises listed) and the number of new premises warnings. `run_id`: the
+    run being published (its suggested categories); None = the latest finished run."""
     from pipeline.ingest.outcomes import premises_warnings
 
     out_dir = Path(out_dir)
@@ -284,7 +322,7 @@ def write_forms(con, cfg, out_dir, as_of, unit_name: str = "灵源街道") -> di
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     warned = premises_warnings(con) if _has_table(con, "premises") else 0
-    rows = latest_outcomes(con, cfg, as_of)
+    rows = latest_outcomes(con, cfg, as_of, run_id)
     sheets = _sheets(rows, cfg, unit_name)
     _write_form2(out_dir / FORM2_FILE, sheets, as_of)
     _write_form3(out_dir / FORM3_FILE, sheets, as_of)

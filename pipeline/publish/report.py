@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 from pathlib import Path
 
 from pipeline.config import Config
@@ -140,7 +141,25 @@ def _model_section(model: dict | None) -> list[str]:
     return [f"<h2>{e(T.MODEL_TITLE)}</h2>", _table(["项目", "内容"], rows)]
 
 
-def _estimate_section(estimates: list[dict] | None) -> list[str]:
+def estimate_line(r: dict | None, min_random: int) -> str:
+    """The report's sentence on what is left below the cut, from the random picks' row of
+    estimate_hit_rates. Never a bare 0: 0 hits among n random checks bound the number from
+    above (the Wilson upper bound × places below the cut), they do not show it is 0; too few
+    random checks give no estimate at all."""
+    n = int(r["visits"]) if r else 0
+    if n == 0 or r.get("missed_high") is None:
+        return T.ESTIMATE_NONE
+    if n < min_random:
+        return T.ESTIMATE_TOO_FEW.format(n=n, m=min_random)
+    below, hi = int(r["premises_below_cut"]), math.ceil(r["missed_high"] - 1e-9)
+    if int(r["hits"]) == 0:
+        return T.ESTIMATE_ZERO.format(n=n, below=below, hi=hi)
+    est = r["missed_estimate"]
+    return T.ESTIMATE_MISSED.format(below=below, est=f"{est:,.0f}" if est >= 0.5 else T.LESS_THAN_ONE,
+                                    lo=math.floor(r["missed_low"] + 1e-9), hi=hi)
+
+
+def _estimate_section(estimates: list[dict] | None, cfg: Config | None = None) -> list[str]:
     if not estimates:
         return []
     def pct(v):
@@ -148,15 +167,41 @@ def _estimate_section(estimates: list[dict] | None) -> list[str]:
     rows = [[r["part"], r["visits"], r["hits"], pct(r["rate"]),
              "—" if r["ci_low"] is None else f"{r['ci_low']:.0%}–{r['ci_high']:.0%}"] for r in estimates]
     rnd = [r for r in estimates if r.get("premises_below_cut") is not None]
-    if rnd and rnd[0]["missed_estimate"] is not None:
-        r = rnd[0]
-        line = T.ESTIMATE_MISSED.format(below=r["premises_below_cut"], est=r["missed_estimate"],
-                                        lo=r["missed_low"], hi=r["missed_high"])
-    else:
-        line = T.ESTIMATE_NONE
+    learning = cfg.learning if cfg is not None else {}
+    line = estimate_line(rnd[0] if rnd else None, int(learning.get("min_random_for_estimate", 10)))
     return ["<h2>清单命中率估计</h2>",
             _table(["上榜方式", "已进门检查", "查实违法违规", "命中率", "95% 区间"], rows),
             f"<p>{html.escape(line)}</p><p>{html.escape(T.ESTIMATE_NOTE)}</p>"]
+
+
+def _returns_section(con, run_id: int, run_date: dt.date) -> list[str]:
+    """Every rejected or warned return of this run (and the still-open ones of earlier runs),
+    as written to 拒收明细.xlsx, and the violations whose 整治类别 is still 待补."""
+    from pipeline.publish.rejects import REJECTS_FILE, SHEETS, ensure_table
+
+    ensure_table(con)
+    totals = dict(con.execute("SELECT sheet, count(*) FROM published_rejects WHERE run_id = ? GROUP BY sheet",
+                              [run_id]).fetchall())
+    rows = con.execute("""
+        SELECT sheet, file_name, src_row, premises_id, inspector, visit_date, "column", value, reason
+        FROM published_rejects WHERE run_id = ? AND source = 'outcomes'
+        ORDER BY sheet = 'open', sheet, batch_id, src_row, "column", reason""", [run_id]).fetchall()
+    pending = [r[0] for r in con.execute("""
+        SELECT premises_id FROM stg_outcomes WHERE visit_date <= ?
+        QUALIFY row_number() OVER (PARTITION BY premises_id ORDER BY visit_date DESC, batch_id DESC, src_row DESC) = 1
+            AND finding = '违法违规' AND category IS NULL
+        ORDER BY premises_id""", [run_date]).fetchall()]
+    e = html.escape
+    out = [f"<h2>{e(T.RETURNS_TITLE)}</h2>",
+           f"<p>{e(T.REJECTS_TOTAL.format(rej=totals.get('reject', 0), warn=totals.get('warning', 0), open=totals.get('open', 0), file=REJECTS_FILE))}</p>"]
+    if rows:
+        out.append(_table(["类别", "文件", "Excel行号", "场所编号", "检查人", "检查日期", "列名", "取值", "原因"],
+                          [[SHEETS[r[0]], *r[1:]] for r in rows]))
+    else:
+        out.append(f"<p>{e(T.RETURNS_NONE)}</p>")
+    if pending:
+        out.append(f"<p>{e(T.CATEGORY_PENDING_LINE.format(n=len(pending), ids='、'.join(pending)))}</p>")
+    return out
 
 
 def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
@@ -228,7 +273,8 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
         _svg_bars(week_labels, [(T.PART_NAMES["list"], week_list, "#4292c6"),
                                 (T.PART_NAMES["random"], week_random, "#fd8d3c")], unit="%", max_value=1.0)
         if week_rows else "",
-        *_estimate_section(estimates),
+        *_returns_section(con, run_id, run_date),
+        *_estimate_section(estimates, cfg),
         *_model_section(model),
     ]
     style = ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"

@@ -34,9 +34,30 @@ HIT_RATE_NOTE = "命中率 = 发现违法违规 ÷（已检查 − 无法进入/
 OVERDUE_NOTE = "逾期未查：上过清单、尚未进门检查，且已过排查完成期限（或首次上榜后 {grace} 天，取较晚者）。"
 ESTIMATE_NOTE = ("随机抽查的场所是从清单之外随机抽取的，它们的命中率估计清单之外还剩多少违法场所；"
                  "按风险分上榜的场所是评分挑出来的，其命中率不能代表全街道。区间为 95% 置信区间。")
-ESTIMATE_MISSED = "据此估计清单之外（{below:,} 处场所）约有 {est:,.0f} 处违法违规场所（95% 区间 {lo:,.0f}–{hi:,.0f} 处）。"
+ESTIMATE_MISSED = "据此估计清单之外（{below:,} 处场所）约有 {est} 处违法违规场所（95% 区间 {lo:,}–{hi:,} 处）。"
+#: the estimate when it rounds below one place (never a bare 0 while hits were found)
+LESS_THAN_ONE = "不到 1"
+ESTIMATE_ZERO = ("随机抽查已进门检查 {n} 处，均未查实违法违规；这不说明清单之外没有违法场所："
+                 "据此估计清单之外（{below:,} 处场所）最多约有 {hi:,} 处违法违规场所（95% 上限）。")
+ESTIMATE_TOO_FEW = ("随机抽查还不够，尚不能估计清单之外还剩多少违法违规场所"
+                    "（随机抽查已进门检查 {n} 处，至少需要 {m} 处，见 configs/learning.yaml 的 min_random_for_estimate）。")
 ESTIMATE_NONE = "尚无随机抽查的检查结果，无法估计清单之外的情况。"
 MODEL_TITLE = "走访结果学习"
 RANDOM_AUC = "{n} 处（查实 {h} 处）：AUC 规则 {r:.2f}，加入模型 {m:.2f}"
 RANDOM_AUC_NONE = ("{n} 处（查实 {h} 处）：两类结果不全，尚不能无偏地衡量模型的提升；"
                    "上面的数字来自按风险分挑选的检查，偏向高分场所")
+
+# 拒收明细.xlsx (pipeline/publish/rejects.py)
+REJECTS_NONE = {"reject": "本次导入的文件没有拒收的行。", "warning": "本次导入的文件没有警告。",
+                "open": "以前各次的检查结果回报没有未处理的问题。"}
+#: one console line per problem of an inspector's return
+LOG_RETURN_PROBLEM = "检查结果回报（{kind}）：{file} 第 {row} 行，场所编号 {pid}，检查人 {who}：{reason}"
+REJECTS_MORE = "……另有 {n} 行未列出（完整记录在数据仓库的 rejects 表中）。"
+LOG_RETURN_MORE = "……另有 {n} 条检查结果回报的问题，见拒收明细.xlsx"
+LOG_REJECTS = "拒收明细：本次拒收 {rej} 条、警告 {warn} 条，历次未处理的回报 {open} 条（逐行见{file}）"
+RETURNS_TITLE = "检查结果回报的问题"
+REJECTS_TOTAL = ("本次导入的文件拒收 {rej} 条、警告 {warn} 条；以前各次未处理的检查结果回报 {open} 条。"
+                 "每一行（文件、Excel 行号、列名、取值、原因）见清单旁的 {file}，可交检查人员核对补报。")
+RETURNS_NONE = "本次没有被拒收或有警告的检查结果回报。"
+CATEGORY_PENDING_LINE = ("发现违法违规但整治类别待补 {n} 处（{ids}）：已计入附件2“整治类别待补”一栏，"
+                         "请检查人员补填整治类别后重新回报。")
