@@ -89,21 +89,36 @@ def cmd_screen(a) -> int:
 def cmd_ingest(a) -> int:
     from pipeline import config as config_mod
     from pipeline.db import connect
-    from pipeline.ingest import SOURCES, ingest_files
+    from pipeline.ingest import SOURCES, check_file, ingest_files, reject_lines
 
     if a.source not in SOURCES:
         raise UserError(f"未知数据来源 {a.source}，应为：{'、'.join(SOURCES)}")
     config_mod.load(a.config)
     # the verdict lines are this command's output; the library's log of them would repeat them
-    logging.getLogger("pipeline.ingest").setLevel(logging.ERROR)
-    con = connect(a.db)
+    quiet = logging.getLogger("pipeline.ingest")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
-        verdicts = ingest_files(con, a.source, [Path(f) for f in a.files], a.config,
-                                a.db.parent / "archive")
+        if a.check:
+            # verdict only: an in-memory database, the warehouse is not even opened
+            verdicts = [check_file(a.source, Path(f), a.config) for f in a.files]
+            print("（仅检查：没有导入数据库，也没有存档；确认无误后去掉 --check 再导入）")
+        else:
+            con = connect(a.db)
+            try:
+                verdicts = ingest_files(con, a.source, [Path(f) for f in a.files], a.config,
+                                        a.db.parent / "archive")
+                for v in verdicts:
+                    if v.status == "loaded":
+                        v.details = reject_lines(con, v.batch_id)
+            finally:
+                con.close()
     finally:
-        con.close()
+        quiet.setLevel(level)
     for v in verdicts:
         print(v.message)
+        for line in v.details:
+            print(line)
     return 1 if any(v.status == "refused" for v in verdicts) else 0
 
 
@@ -234,10 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="收件箱为空时，生成并筛查演示街道（数据放在 data/demo/）")
     s.set_defaults(func=cmd_screen)
 
-    i = sub.add_parser("ingest", help="导入某一来源的文件，逐个文件给出结论")
+    i = sub.add_parser("ingest", help="导入某一来源的文件，逐个文件给出结论（加 --check 只检查、不导入）")
     i.add_argument("source")
     i.add_argument("files", nargs="+")
     i.add_argument("--db", type=Path, default=DEFAULT_DB)
+    i.add_argument("--check", action="store_true",
+                   help="只检查、给出结论（读取/可导入/拒收行数与前几条拒收原因），不导入数据库、不存档")
     i.set_defaults(func=cmd_ingest)
 
     m = sub.add_parser("simulate", help="生成模拟街道数据（演示与测试用）")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,9 +19,36 @@ DEFAULT_DB = Path("data/warehouse.duckdb")
 _PID = re.compile(r"PID (\d+)")
 
 
+def owner_only_umask() -> None:
+    """Add 077 to the process umask (never loosen it): from now on every file this process
+    creates is owner-only. It has to be the umask: DuckDB deletes the WAL at each checkpoint
+    and creates a new one at the next write (and spill files in <db>.tmp/), with the
+    process umask, so no chmod after the fact could keep them private."""
+    old = os.umask(0o077)
+    os.umask(old | 0o077)
+
+
+def restrict_warehouse(path: Path) -> None:
+    """The warehouse, its WAL and spill folder owner-only (0600/0700), also when an older
+    version or another umask created them world-readable. They hold the reporters of every
+    tip in clear (tip_reporters)."""
+    for p, mode in ((path, 0o600), (Path(f"{path}.wal"), 0o600), (Path(f"{path}.tmp"), 0o700)):
+        try:
+            if p.exists() and not p.is_symlink() and (p.stat().st_mode & 0o777) != mode:
+                os.chmod(p, mode)
+        except OSError as exc:
+            log.warning("无法把 %s 设为仅本人可读写（%s），其他用户可能读到其中的举报人信息",
+                        p, exc.strerror or type(exc).__name__)
+
+
 def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a second writer gets a plain message, not a traceback."""
+    """Open the warehouse; a second writer gets a plain message, not a traceback.
+    A writable warehouse is owner-only, and so is everything this process writes after
+    opening it (see owner_only_umask)."""
     path = Path(path)
+    private = str(path) != ":memory:" and not read_only
+    if private:
+        owner_only_umask()
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -34,6 +62,8 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
                 f"数据库 {path} 正被{who}使用（database in use），请等待该程序结束后再运行。"
             ) from None
         raise UserError(f"无法打开数据库 {path}：{msg}") from None
+    if private:
+        restrict_warehouse(path)
     run_sql_file(con, Path(__file__).with_name("macros.sql"))
     return con
 

@@ -436,8 +436,8 @@ def test_ingest_inbox_order_and_unknown_folder(con, tmp_path):
     (inbox / "registry" / "r.csv").write_text("统一社会信用代码,企业名称,住所\n,甲,林口\n", encoding="utf-8")
     vs = ingest_inbox(con, inbox, CONFIGS, tmp_path / "archive")
     assert [(v.source, v.file_name, v.status) for v in vs] == [
-        ("misc", "misc", "refused"), ("registry", "r.csv", "loaded"),
-        ("power_accounts", "a.csv", "loaded"), ("power_accounts", "b.csv", "loaded")]
+        ("misc", "misc", "refused"), ("power_accounts", "power_accounts/notes.docx", "refused"),
+        ("registry", "r.csv", "loaded"), ("power_accounts", "a.csv", "loaded"), ("power_accounts", "b.csv", "loaded")]
     assert "misc 不是已知的数据源" in vs[0].message
 
 

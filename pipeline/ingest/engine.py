@@ -29,7 +29,9 @@ Duplicate keys inside one file: the last row wins; each earlier row is rejected 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ from pipeline.db import transaction
 from pipeline.errors import FileRefused
 from pipeline.ingest import clean_sql as C
 from pipeline.ingest.config import FieldSpec, SourceConfig
+from pipeline.ingest.names import archive_name, shown
 from pipeline.ingest.reader import RAW, RawTable, read_table, scan_file
 from pipeline.ingest.rules import RowCheck, SourceRules
 
@@ -72,6 +75,7 @@ class FileVerdict:
     rows_skipped: int = 0
     batch_id: int | None = None
     notes: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)   # lines shown under the verdict (first rejects)
 
 
 @dataclass
@@ -382,7 +386,7 @@ def load_file(
                        [sha]).fetchall()
     prev = prev[0] if prev else None
     if prev:
-        msg = f"{name}：与已导入的批次 {prev[0]}（{prev[1]}）内容相同，未重复导入"
+        msg = f"{shown(name)}：与已导入的批次 {prev[0]}（{shown(prev[1])}）内容相同，未重复导入"
         log.info(msg)
         return FileVerdict(name, cfg.source, "unchanged", message=msg, batch_id=prev[0])
     try:
@@ -398,12 +402,12 @@ def load_file(
         return _refused(name, cfg.source, exc.reason)
     finally:
         _drop_temps(con)
-    log.info(v.message)
+    (log.warning if NO_DATA_NOTE in v.notes else log.info)(v.message)
     return v
 
 
 def _refused(name: str, source: str, reason: str) -> FileVerdict:
-    msg = f"{name}：未导入——{reason}"
+    msg = f"{shown(name)}：未导入——{reason}"
     log.warning(msg)
     return FileVerdict(name, source, "refused", message=msg)
 
@@ -557,12 +561,13 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
 
     archived = None
     if archive_dir is not None:
-        dest_dir = Path(archive_dir) / cfg.source
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        dest = dest_dir / f"{sha[:12]}_{name}"
-        if not dest.exists():
-            shutil.copy2(path, dest)
-        archived = str(dest)
+        try:
+            archived = str(archive_copy(path, Path(archive_dir), cfg.source, sha))
+        except OSError as exc:
+            # the transaction rolls back: the file is refused, the run goes on
+            log.debug("archiving %r failed: %s", name, exc)
+            raise FileRefused(name, f"无法保存存档副本（{exc.strerror or type(exc).__name__}），"
+                                    f"请检查存档文件夹 {shown(str(archive_dir))} 的空间和权限") from None
     seconds = time.monotonic() - t0
     con.execute(
         "INSERT INTO batches (batch_id, source, file_name, sha256, archived_path, encoding, sheet, header_row, "
@@ -571,17 +576,70 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
         [batch_id, cfg.source, name, sha, archived, raw.encoding, raw.sheet, raw.header_row, rows_read,
          loaded, rejected, replaced, skipped, warnings, seconds],
     )
-    msg = f"{name}：读取 {rows_read} 行，导入 {loaded} 行，拒收 {rejected} 行" + ("（见 rejects 表）" if rejected else "")
-    if warnings:
-        msg += f"，警告 {warnings} 条（已导入，见 rejects 表）"
-    if replaced:
-        msg += f"，替换旧记录 {replaced} 行"
-    if skipped:
-        msg += f"，跳过合计/空行 {skipped} 行"
-    for n in raw.notes:
-        msg += f"；{n}"
-    return FileVerdict(
+    notes = list(raw.notes)
+    if rows_read - skipped == 0:
+        # a header-only export (or only 合计/blank rows) loads as an empty batch, but the
+        # clerk must hear that it held no data: usually a failed or wrongly filtered export
+        notes.append(NO_DATA_NOTE)
+    v = FileVerdict(
         file_name=name, source=cfg.source, status="loaded", rows_read=rows_read, rows_loaded=loaded,
-        rows_rejected=rejected, rows_replaced=replaced, warnings=warnings, message=msg,
-        rows_skipped=skipped, batch_id=batch_id, notes=list(raw.notes),
+        rows_rejected=rejected, rows_replaced=replaced, warnings=warnings,
+        rows_skipped=skipped, batch_id=batch_id, notes=notes,
     )
+    v.message = verdict_message(v)
+    return v
+
+
+NO_DATA_NOTE = "警告：表头以下没有数据行，请确认导出是否完整"
+
+
+def verdict_message(v: FileVerdict, check: bool = False) -> str:
+    """The Chinese verdict line of a loaded file; `check`: the file was only checked
+    (`ingest --check`), nothing was stored, so rows are "可导入" and no table is named."""
+    where = "" if check else "（见 rejects 表）"
+    msg = (f"{shown(v.file_name)}{'（仅检查，未导入）' if check else ''}：读取 {v.rows_read} 行，"
+           f"{'可导入' if check else '导入'} {v.rows_loaded} 行，拒收 {v.rows_rejected} 行"
+           + (where if v.rows_rejected else ""))
+    if v.warnings:
+        msg += f"，警告 {v.warnings} 条（{'可导入' if check else '已导入'}{where}）"
+    if v.rows_replaced:
+        msg += f"，替换旧记录 {v.rows_replaced} 行"
+    if v.rows_skipped:
+        msg += f"，跳过合计/空行 {v.rows_skipped} 行"
+    for n in v.notes:
+        msg += f"；{n}"
+    return msg
+
+
+def _private_dir(d: Path) -> None:
+    """Create `d` owner-only (0700), whatever the umask, and tighten it if it exists."""
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(d, 0o700)
+
+
+def archive_copy(path: Path, archive_dir: Path, source: str, sha: str) -> Path:
+    """Keep a copy of the file as received: <archive>/<source>/<sha[:12]>_<name, bounded>.
+
+    The copy is owner-only (0600 in a 0700 folder, whatever the umask and the inbox file's
+    own mode: the raw tips copy holds every reporter in clear), and written to a temporary
+    name then renamed, so a crash never leaves a truncated copy that a later run would
+    take for the archived file."""
+    _private_dir(archive_dir)
+    dest_dir = archive_dir / source
+    _private_dir(dest_dir)
+    dest = dest_dir / archive_name(sha, path.name)
+    if dest.exists() and not dest.is_symlink() and dest.stat().st_size == path.stat().st_size:
+        os.chmod(dest, 0o600)
+        return dest
+    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".part-")   # mkstemp: 0600
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return dest

@@ -179,6 +179,10 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
 
 def build_premises(con, cfg: Config) -> dict[str, int]:
     """Build premises, premises_members, places and link_candidates from the stg_* tables."""
+    from pipeline.ingest import ensure_schema
+
+    # a source no file has come for yet is an empty table, never a missing one
+    ensure_schema(con)
     lk = cfg.linking
     _load_reference(con, cfg)
     run_sql_file(con, HERE / "records.sql")
