@@ -197,11 +197,13 @@ def test_licensed_receiver_is_discounted_visibly_and_categories_follow_the_shape
         "SELECT s.category, s.discount_note FROM scores s JOIN premises_members m USING (premises_id) "
         "WHERE m.source = 'registry' AND m.source_key = '91350582MA2Y000009'").fetchone()
     assert row[0] == 1
-    assert row[1].startswith("持有有效危化品许可（闽泉危化经字〔2020〕0123号）")
+    # its evidence is beyond its licence (license_scope), which is never discounted: no power or
+    # transport points were halved, so no "按 50% 计分" note (issue 10, item 20)
+    assert row[1] is None
     publish_lists(con, cfg, 1, tmp_path)
     ranking = pd.read_csv(tmp_path / "ranking.csv", encoding="utf-8-sig", dtype=str)
     reasons = ranking.loc[ranking["名称"] == "晋江市灵源永盛化工贸易有限公司", "主要依据"].iloc[0]
-    assert "用电/运输证据按 50% 计分" in reasons
+    assert "计分" not in reasons and "超出许可范围" in reasons
     cats = dict(con.execute(
         "SELECT m.source_key, s.category FROM scores s JOIN premises_members m USING (premises_id) "
         "WHERE m.source = 'power_accounts'").fetchall())

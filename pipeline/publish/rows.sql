@@ -1,11 +1,23 @@
 -- The rows of this run's lists, one per scored premises with evidence, DESIGN §4 columns.
-WITH reasons AS (
-    SELECT e.premises_id,
-           -- the strongest reasons first, at most $max_reasons of them
-           array_to_string(list(e.sentence ORDER BY e.strength * w.weight DESC, e.signal)[1:$max_reasons], $sep) AS reasons
+WITH ev AS (
+    SELECT e.premises_id, e.signal, e.sentence, e.strength * w.weight AS pts,
+           -- signals that tell the same fact (the same waybills, the same rise in power, the
+           -- same closed business, the same unregistered occupant, the same truck stops): one
+           -- reason per kind, the strongest (issue 10, item 20: licence expiry three times)
+           CASE WHEN e.signal IN ('waybill_unlicensed', 'license_scope') THEN 'hazmat_receipts'
+                WHEN e.signal IN ('power_surge', 'power_industrial_on_residential') THEN 'power_rise'
+                WHEN e.signal IN ('status_mismatch', 'power_status_mismatch') THEN 'closed_business'
+                WHEN e.signal IN ('multi_entity', 'unregistered_power') THEN 'unregistered_occupant'
+                WHEN e.signal IN ('truck_stop', 'waybill_stop_mismatch') THEN 'truck_stops'
+                ELSE e.signal END AS kind
     FROM evidence e JOIN ref_signal_weights w USING (signal)
-    WHERE e.run_id = $run_id
-    GROUP BY e.premises_id
+    WHERE e.run_id = $run_id AND coalesce(e.sentence, '') <> ''
+    QUALIFY row_number() OVER (PARTITION BY e.premises_id, kind ORDER BY pts DESC, e.signal) = 1
+),
+reasons AS (
+    -- the strongest reasons first, at most $max_reasons of them
+    SELECT premises_id, array_to_string(list(sentence ORDER BY pts DESC, signal)[1:$max_reasons], $sep) AS reasons
+    FROM ev GROUP BY premises_id
 ),
 accounts AS (
     SELECT premises_id, string_agg(source_key, ';' ORDER BY source_key) AS accounts

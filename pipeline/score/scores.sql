@@ -43,7 +43,7 @@ shape AS (
     GROUP BY m.premises_id
 ),
 ev AS (
-    SELECT e.premises_id, e.signal, e.family, e.baseline,
+    SELECT e.premises_id, e.signal, e.family, e.baseline, e.strength * w.weight AS full_points,
            e.strength * w.weight
              * CASE WHEN e.family IN ('power', 'transport') AND (s.licensed OR s.legit_name)
                     THEN $licensed_discount
@@ -55,7 +55,8 @@ ev AS (
 ),
 agg AS (
     -- an exact (decimal) sum: a float sum depends on the order parallel threads add in
-    SELECT premises_id, sum(points::DECIMAL(18, 6))::DOUBLE AS raw, count(DISTINCT family) AS families,
+    SELECT premises_id, sum(points::DECIMAL(18, 6))::DOUBLE AS raw,
+           sum(full_points::DECIMAL(18, 6))::DOUBLE AS raw_full, count(DISTINCT family) AS families,
            bool_or(family IN ('power', 'transport', 'sites', 'tips') OR signal IN ('license_scope', 'multi_entity',
                    'unregistered_power', 'status_mismatch', 'cover_name')) AS activity,
            bool_or(signal = 'cover_name') AS cover,
@@ -89,11 +90,20 @@ scored AS (
                      THEN {'c': 4, 'why': $why_shared}
                 WHEN s.n_registry > 0 OR s.named_firm THEN {'c': 2, 'why': $why_registered}
                 ELSE {'c': 3, 'why': $why_unregistered} END AS suggestion,
-           CASE WHEN (s.licensed OR s.legit_name) AND a.raw IS NOT NULL THEN
+           -- the note only where the discount took points, saying how many: "按 50% 计分" beside
+           -- a score still at the cap, or on evidence that was never discounted, misleads
+           CASE WHEN (s.licensed OR s.legit_name) AND a.raw_full > a.raw THEN
                 CASE WHEN s.licensed AND s.renewing THEN '危化品许可（' || s.license_nos || '）到期未满换证宽限期，用电/运输证据按 '
                      WHEN s.licensed THEN '持有有效危化品许可（' || s.license_nos || '），用电/运输证据按 '
                      ELSE '登记为合法危化品收货场所（如加油站），用电/运输/举报证据按 ' END
-                || CAST(round(100 * $licensed_discount) AS INTEGER) || '% 计分' END AS discount_note
+                || CAST(round(100 * $licensed_discount) AS INTEGER) || '% 计分'
+                || CASE WHEN round(least($max_score, a.raw_full * (1 + $bonus * (a.families - 1))), 1)
+                             <= round(least($max_score, a.raw * (1 + $bonus * (a.families - 1))), 1)
+                        THEN '，折算后仍达上限 ' || $max_score::INTEGER || ' 分'
+                        ELSE '（风险分少计 ' || printf('%.1f',
+                               round(least($max_score, a.raw_full * (1 + $bonus * (a.families - 1))), 1)
+                               - round(least($max_score, a.raw * (1 + $bonus * (a.families - 1))), 1)) || ' 分）' END
+                END AS discount_note
     FROM premises p
     LEFT JOIN agg a USING (premises_id)
     LEFT JOIN shape s USING (premises_id)
