@@ -296,8 +296,19 @@ def cmd_evaluate(a) -> int:
 
 
 class _ChineseHelp(argparse.HelpFormatter):
+    # wide enough that no option or subcommand name stands alone on an untranslated line
+    def __init__(self, prog, indent_increment=2, max_help_position=32, width=None):
+        super().__init__(prog, indent_increment, max_help_position, width)
+        self._action_max_length = 24     # the subcommand names (simulate-campaign) are not counted otherwise
+
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+_METAVARS = {"config": "文件夹", "inbox": "文件夹", "db": "数据库文件", "out": "文件夹", "as-of": "日期",
+             "date": "日期", "decisions": "文件夹", "world": "文件夹", "lists": "文件夹", "seed": "种子",
+             "work": "文件夹", "weeks": "周数", "visits": "处数", "start": "日期", "truth": "文件夹",
+             "ranking": "文件"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -310,6 +321,12 @@ class _Parser(argparse.ArgumentParser):
         self._positionals.title = "参数"
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def add_argument(self, *args, **kw):
+        # Chinese placeholders in the usage and option lines (--date 日期, not --date DATE)
+        if args and args[0].startswith("-") and kw.get("action") in (None, "store") and "choices" not in kw:
+            kw.setdefault("metavar", _METAVARS.get(args[-1].lstrip("-"), "值"))
+        return super().add_argument(*args, **kw)
 
     def error(self, message):
         self.print_usage(sys.stderr)
@@ -330,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--date", type=_date, default=None,
                    help="运行日期：检查结果算到这一天，期限和数据新旧按这一天判断（默认：今天；--demo-if-empty 用演示街道时为演示街道的日期）")
     s.add_argument("--decisions", type=Path, default=None,
-                   help="分析员的场所归并决定文件夹（默认见 configs/linking.yaml 的 decisions_dir）")
+                   help="分析员的场所归并决定文件夹（默认见配置 linking.yaml）")
     s.add_argument("--demo-if-empty", action="store_true",
                    help="收件箱为空时，生成并筛查演示街道（数据放在 data/demo/）")
     s.set_defaults(func=cmd_screen)
