@@ -43,6 +43,7 @@ import numpy as np
 from pipeline.db import transaction
 from pipeline.errors import FileRefused
 from pipeline.ingest import clean_sql as C
+from pipeline.ingest import mask
 from pipeline.ingest.config import FieldSpec, SourceConfig
 from pipeline.ingest.names import archive_name, shown
 from pipeline.ingest.reader import RAW, RawTable, read_table, scan_file
@@ -95,6 +96,7 @@ def _holds(rc) -> str:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
     con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
+    mask.register(con)          # ing_mask_text: tips' text is masked as it is cleaned
 
 
 def sha256_of(path: Path) -> str:

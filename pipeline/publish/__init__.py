@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.db import run_sql_file
+from pipeline.db import ensure_runs_table, run_sql_file
 from pipeline.publish import text
 
 log = logging.getLogger(__name__)
@@ -67,11 +67,13 @@ def _list_params(cfg: Config, run_id: int, as_of) -> dict:
 
 def build_visit_lists(con, cfg: Config, run_id: int, as_of) -> None:
     """The table visit_lists for this run (lists.sql): who is on which community's list."""
+    ensure_runs_table(con)        # the week's earlier runs keep their random picks
     run_sql_file(con, HERE / "lists.sql", _list_params(cfg, run_id, as_of))
 
 
 def left_the_list(con, cfg: Config, run_id: int, as_of) -> list[dict]:
     """Premises listed last run but not this run, each with the reason (for the manifest)."""
+    ensure_runs_table(con)
     sql = (HERE / "left.sql").read_text(encoding="utf-8")
     df = con.execute(sql, {k: v for k, v in _list_params(cfg, run_id, as_of).items() if f"${k}" in sql}).df()
     return df.to_dict("records")

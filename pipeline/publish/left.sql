@@ -1,5 +1,8 @@
 -- Premises on the previous run's lists that are not on this run's, with the reason.
 WITH prev_run AS (SELECT max(run_id) AS r FROM visit_lists WHERE run_id < $run_id),
+prev_week AS (
+    SELECT date_trunc('week', coalesce(run_date, as_of))::DATE AS monday FROM runs WHERE run_id = (SELECT r FROM prev_run)
+),
 prev AS (
     SELECT v.premises_id, v.community, s.score, v.random_pick
     FROM visit_lists v JOIN scores s ON s.run_id = v.run_id AND s.premises_id = v.premises_id
@@ -15,7 +18,11 @@ SELECT p.premises_id, p.community, p.score AS previous_score, c.score AS score,
        CASE WHEN o.finding IN ('未发现问题', '违法违规')
                  THEN format('已检查（{}，结论：{}）', strftime(o.visit_date, '%Y-%m-%d'), o.finding)
             WHEN c.premises_id IS NULL THEN '场所已合并或记录已删除（编号不再存在）'
-            WHEN p.random_pick THEN '上次为随机抽查，本次重新抽取（随机抽查每次轮换）'
+            -- the draw is weekly (lists.sql): a pick leaves unvisited when the week is over, or
+            -- within the week only when the community's list, and so its random share, shrank
+            WHEN p.random_pick AND (SELECT monday FROM prev_week) IS DISTINCT FROM date_trunc('week', $as_of::DATE)::DATE
+                 THEN '随机抽查每周重新抽取：上周抽中、未检查，本周未再抽中'
+            WHEN p.random_pick THEN '本社区清单变短，随机抽查名额减少'
             WHEN NOT EXISTS (SELECT 1 FROM evidence e WHERE e.run_id = $run_id AND e.premises_id = p.premises_id)
                  THEN '本周已无任何证据'
             WHEN c.score < $min_score THEN format('风险分降至 {:.1f}，低于上榜线 {}', c.score, $min_score)

@@ -6,13 +6,21 @@
 -- Then a share of each list (random_share) is drawn at random from the community's other
 -- premises, below the cut, and marked random_pick: visits chosen by the score alone say
 -- nothing about what the score misses, these do (an honest estimate of the lists' hit rate
--- and of a learned model's lift). The draw is a hash of premises and run: deterministic.
+-- and of a learned model's lift).
+--
+-- The draw is made once per campaign week (weeks start on Monday, as the report's weekly
+-- table): the order is a hash of premises and the week's Monday, so a rerun, or a second run
+-- in the same week, draws the same places; the picks of the week's previous run come first,
+-- so a pick stays until it is visited (and replaced by the next in the week's order) or the
+-- week ends. Drawing anew on every run made same-day reruns rotate the picks (issue 10,
+-- item 13). as_of here is the run date.
 CREATE TABLE IF NOT EXISTS visit_lists (run_id INTEGER, premises_id VARCHAR, community VARCHAR, list_rank BIGINT,
                                         random_pick BOOLEAN);
 ALTER TABLE visit_lists ADD COLUMN IF NOT EXISTS random_pick BOOLEAN;
 DELETE FROM visit_lists WHERE run_id = $run_id;
-INSERT INTO visit_lists
-WITH done AS (
+INSERT INTO visit_lists BY NAME
+WITH week AS (SELECT date_trunc('week', $as_of::DATE)::DATE AS monday),
+done AS (
     SELECT premises_id FROM (
         SELECT premises_id, arg_max(finding, (visit_date, batch_id, src_row)) AS finding
         FROM stg_outcomes WHERE visit_date <= $as_of GROUP BY premises_id)
@@ -26,9 +34,21 @@ ranked AS (
 ),
 top AS (SELECT * FROM ranked WHERE list_rank <= $list_length),
 sizes AS (SELECT community, count(*) AS n FROM top GROUP BY community),
+-- the latest earlier run of this week (unfinished runs are removed before a run starts)
+same_week AS (
+    SELECT max(run_id) AS r FROM runs
+    WHERE run_id < $run_id AND date_trunc('week', coalesce(run_date, as_of))::DATE = (SELECT monday FROM week)
+),
+kept AS (
+    SELECT premises_id FROM visit_lists
+    WHERE run_id = (SELECT r FROM same_week) AND random_pick
+),
 below AS (
     SELECT s.premises_id, s.community,
-           row_number() OVER (PARTITION BY s.community ORDER BY hash(s.premises_id || ':' || $run_id), s.premises_id) AS k
+           row_number() OVER (PARTITION BY s.community
+                              ORDER BY s.premises_id IN (SELECT premises_id FROM kept) DESC,
+                                       hash(s.premises_id || ':' || (SELECT monday FROM week)::VARCHAR),
+                                       s.premises_id) AS k
     FROM scores s
     WHERE s.run_id = $run_id AND s.premises_id NOT IN (SELECT premises_id FROM top)
       AND s.premises_id NOT IN (SELECT premises_id FROM done)
@@ -38,6 +58,6 @@ picks AS (
     FROM below b JOIN sizes z USING (community)
     WHERE b.k <= ceil($random_share * z.n)
 )
-SELECT $run_id, premises_id, community, list_rank, false FROM top
+SELECT $run_id AS run_id, premises_id, community, list_rank, false AS random_pick FROM top
 UNION ALL
 SELECT $run_id, premises_id, community, list_rank, true FROM picks;
