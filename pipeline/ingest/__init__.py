@@ -87,6 +87,10 @@ def ingest_files(con, source: str, files: list[Path], config_dir: Path = Path("c
             problem = name_problem(f.name)
             out.append(_refused(f.name, source, problem) if problem
                        else load_file(con, cfg, RULES[source], f, archive_dir))
+    if source == "tips":
+        # rows stored before masking existed (and any reject value of a tips file)
+        from pipeline.ingest.mask import remask_stored
+        remask_stored(con)
     return out
 
 

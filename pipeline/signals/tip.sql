@@ -4,7 +4,11 @@
 -- tip's own premises (the address) keeps it whole, the others split `shared_share` between
 -- them — a tip naming a multi-tenant building (厂中厂 parks hold dozens) must not put every
 -- tenant on the list.
--- The excerpt masks long digit runs (phone numbers); reporter identity is never read here.
+-- The excerpt is masked again (ing_mask_text, pipeline/ingest/mask.py: phones, contact ids,
+-- names the caller gives) BEFORE it is clipped to 40 characters, so a number cut at the clip
+-- cannot survive; stg_tips is already masked at ingest, this is defence in depth for rows
+-- stored otherwise. Reporter identity (tip_reporters) is never read here. tip.py registers
+-- the function and runs this query.
 WITH direct AS (
     SELECT m.premises_id, s.tip_id, s.received_at, s.content, 1.0 AS share
     FROM premises_members m JOIN stg_tips s ON m.source = 'tips' AND s.tip_id = m.source_key
@@ -33,5 +37,5 @@ SELECT premises_id,
        format('群众举报 {} 次（最近 {}）{}：{}', count(*),
               coalesce(strftime(max(received_at), '%Y-%m-%d'), '日期不详'),
               CASE WHEN max(share) < 1 THEN '，举报指向同一地址' ELSE '' END,
-              coalesce(regexp_replace(left(arg_max(content, received_at), 40), '[0-9]{7,}', '***', 'g'), '（内容为空）')) AS sentence
+              coalesce(left(ing_mask_text(arg_max(content, (received_at, tip_id)), NULL, NULL), 40), '（内容为空）')) AS sentence
 FROM t GROUP BY premises_id
