@@ -132,10 +132,11 @@ def account_sql(col: str) -> str:
     return f"CASE WHEN regexp_full_match({col}, '[0-9]+') THEN {col} ELSE {compact_sql(col)} END"
 
 
-def account_restore_sql(v: str, pad_to: int | None) -> str:
+def account_restore_sql(v: str, pad_to: int | None, min_len: int = 5) -> str:
     """An account number Excel stored as a number, back as the office wrote it: 510018030,
     510018030.0 and 5.10018030E8 (every digit still there) → 0510018030 for `pad_to` = 10.
-    Only values without a leading 0 are padded (Excel drops all of them); a scientific form
+    Only values without a leading 0 and of at least `min_len` digits are padded (Excel drops
+    every leading 0; a 2-digit "account" is a wrong value, not a stripped one); a scientific form
     that lost digits (1.23457E+11) stays as it is and is refused by the format checks."""
     if not pad_to:
         return v
@@ -148,7 +149,8 @@ def account_restore_sql(v: str, pad_to: int | None) -> str:
            f"WHEN regexp_full_match({v}, '[1-9][0-9]*\\.0+') THEN split_part({v}, '.', 1) "
            f"WHEN {sci_ok} THEN CAST(CAST(CAST({v} AS DOUBLE) AS HUGEINT) AS VARCHAR) END)")
     return (f"(CASE WHEN {v} IS NULL OR starts_with({v}, '0') THEN {v} "
-            f"WHEN {num} IS NOT NULL AND length({num}) <= {n} THEN lpad({num}, {n}, '0') ELSE {v} END)")
+            f"WHEN {num} IS NOT NULL AND length({num}) BETWEEN {int(min_len)} AND {n} THEN lpad({num}, {n}, '0') "
+            f"ELSE {v} END)")
 
 
 def account_ok_sql(v: str, min_len: int, max_len: int) -> str:

@@ -132,7 +132,7 @@ def _field_sql(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, 
                                  f"{L}不在专项整治期间（{lo} 至 {hi}），请核对年月日", "invalid"))
     elif t == "account":
         lo, hi = f.length or (5, 20)
-        val = C.account_restore_sql(C.account_sql(raw), f.pad_to)
+        val = C.account_restore_sql(C.account_sql(raw), f.pad_to, lo)
         checks.append(_Check(f"{p} AND regexp_full_match({v}, '[0-9.]+[eE][+]?[0-9]+')",
                              f"{L}被 Excel 改成了科学计数法，无法还原，请把该列设为文本后重新导出", "invalid"))
         checks.append(_Check(f"{p} AND NOT {C.account_ok_sql(v, lo, hi)}",
@@ -197,7 +197,8 @@ def _fast_field(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str,
     if t == "account":
         lo, hi = f.length or (5, 20)
         # a short number without its leading 0 takes the slow path, which pads it
-        short = f" AND (length({v}) >= {int(f.pad_to)} OR starts_with({v}, '0'))" if f.pad_to else ""
+        short = (f" AND (length({v}) >= {int(f.pad_to)} OR length({v}) < {int(lo)} OR starts_with({v}, '0'))"
+                 if f.pad_to else "")
         return raw, presence, f"({blank_ok}({C.account_ok_sql(v, lo, hi)}{short}))"
     if t == "plate":
         return raw, presence, f"({blank_ok}{C.plate_ok_sql(v)})"
@@ -466,7 +467,7 @@ def _padded_accounts(con, cfg: SourceConfig, raw: RawTable, base: dict) -> list[
             continue
         c = C.ident(col)
         clean = C.account_sql(c)
-        fixed = C.account_restore_sql(clean, f.pad_to)
+        fixed = C.account_restore_sql(clean, f.pad_to, (f.length or (5, 20))[0])
         n, first, example, became = con.execute(
             f"SELECT count(*), min({row_expr}), arg_min({c}, {row_expr}), arg_min({fixed}, {row_expr}) "
             f"FROM {RAW} WHERE {fixed} IS DISTINCT FROM {clean} "
