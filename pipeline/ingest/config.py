@@ -86,6 +86,56 @@ class FieldSpec:
         return "/".join(self.synonyms[:2]) if self.synonyms else self.name
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what one file may make the reader do (configs/ingest.yaml): past them the
+    file (or row) is refused with a Chinese reason instead of exhausting memory or time."""
+
+    max_columns: int = 500
+    max_cell_chars: int = 32767
+    xlsx_max_cells: int = 10_000_000
+    xlsx_max_uncompressed_mb: int = 1024
+    xlsx_max_ratio: float = 100.0
+    memory_fraction: float = 0.4
+
+
+#: key → (type, lowest allowed, highest allowed, what it is in plain words)
+_LIMIT_KEYS = {
+    "max_columns": (int, 2, 100_000, "一个表格最多多少列"),
+    "max_cell_chars": (int, 100, 100_000_000, "一个单元格最多多少个字符"),
+    "xlsx_max_cells": (int, 1000, 2_000_000_000, "XLSX 工作表最多多少格"),
+    "xlsx_max_uncompressed_mb": (int, 1, 100_000, "XLSX 解压后最多多少 MB"),
+    "xlsx_max_ratio": ((int, float), 2, 100_000, "XLSX 最高压缩比"),
+    "memory_fraction": ((int, float), 0.1, 0.9, "导入时最多用本机内存的比例"),
+}
+
+
+def load_read_limits(config_dir: Path) -> tuple[ReadLimits, list[str]]:
+    """configs/ingest.yaml → ReadLimits (defaults for a missing file or key) and the
+    problems found in it."""
+    path = Path(config_dir) / "ingest.yaml"
+    if not path.exists():
+        return ReadLimits(), []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return ReadLimits(), [f"{path.name}：YAML 格式错误：{exc}"]
+    if not isinstance(data, dict):
+        return ReadLimits(), [f"{path.name}：内容应是“键: 值”形式"]
+    errs: list[str] = []
+    vals = {}
+    for k, v in data.items():
+        if k not in _LIMIT_KEYS:
+            errs.append(f"{path.name}：{k} 不是可设置的项（可用：{'、'.join(_LIMIT_KEYS)}）")
+            continue
+        typ, lo, hi, what = _LIMIT_KEYS[k]
+        if isinstance(v, bool) or not isinstance(v, typ) or not lo <= v <= hi:
+            errs.append(f"{path.name}：{k}（{what}）应是 {lo}–{hi} 之间的数，现为 {v!r}")
+            continue
+        vals[k] = v
+    return ReadLimits(**vals), errs
+
+
 @dataclass
 class SourceConfig:
     source: str
@@ -96,6 +146,8 @@ class SourceConfig:
     datum: str = "WGS-84"
     require_one_of: list[list[str]] = field(default_factory=list)
     path: Path | None = None
+    #: configs/ingest.yaml, the same for every source
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     def synonym_index(self) -> dict[str, list[tuple[int, str]]]:
         """normalised synonym → [(priority, field)]; exact spellings before unit-stripped."""
@@ -272,6 +324,7 @@ def validate_source_configs(config_dir: Path = Path("configs")) -> list[str]:
     from pipeline.ingest.sources import RULES  # late: rules import config
 
     cfgs, errs = _read_all(config_dir)
+    errs += load_read_limits(config_dir)[1]
     for source, cfg in cfgs.items():
         rules = RULES[source]
         for fname in rules.needed_fields:
@@ -293,4 +346,7 @@ def load_source_configs(config_dir: Path = Path("configs")) -> dict[str, SourceC
     if errs:
         raise ConfigError("数据源配置有误：\n" + "\n".join(errs))
     cfgs, _ = _read_all(config_dir)
+    limits = load_read_limits(config_dir)[0]
+    for cfg in cfgs.values():
+        cfg.limits = limits
     return cfgs

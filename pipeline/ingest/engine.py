@@ -258,7 +258,7 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable, fast: 
             C.case_first([(c.cond, C.lit(c.reason)) for c in chk]) if chk else None,
             f"coalesce({' OR '.join(f'({c})' for c in rejecting)}, false)" if rejecting else "false",
         ))
-    total = " OR ".join(C.total_row_sql(C.ident(f"c{i}")) for i in range(len(raw.headers))) or "false"
+    total = C.total_any_sql([C.ident(f"c{i}") for i in range(len(raw.headers))])
     row_expr = "_row" if raw.has_row_column else f"(CAST({int(raw.header_row)} AS BIGINT) + _rid + 1)"
     any_present = " OR ".join(f"p_{f.name}" for f in fields) or "false"
     any_bad = " OR ".join([f"b_{f.name}" for f in fields] + [_holds(rc) for _, rc in rcs if not rc.warn]) or "false"
@@ -312,8 +312,7 @@ def build_clean_sql(cfg: SourceConfig, rules: SourceRules, raw: RawTable, fast: 
                 fast_cols.add(rawcol)
             fok.append(f"coalesce({ok}, false)")
         # a cell that passed a fast test is a number, date, code or plate: never 合计
-        ftotal = " OR ".join(C.total_row_sql(C.ident(f"c{i}")) for i in range(len(raw.headers))
-                             if f"c{i}" not in fast_cols) or "false"
+        ftotal = C.total_any_sql([C.ident(f"c{i}") for i in range(len(raw.headers)) if f"c{i}" not in fast_cols])
         raws = [f"{r} AS r_{n}" for n, _, _, r in s1v if f"r_{n}" in referenced]
         f1 = (f"SELECT _rid + 1 AS _ord, {row_expr} AS _row, coalesce({ftotal}, false) AS _total, "
               + ", ".join([f"{v} AS v_{n}, {p} AS p_{n}" for n, v, p in fv] + raws)
@@ -559,8 +558,15 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
     if parts:
         con.execute(f"INSERT INTO rejects {' UNION ALL '.join(parts)}", params)
     padded = _padded_accounts(con, cfg, raw, base) if slow else []
+    if raw.problems:
+        # found by the reader: rows it took out (stray quote, data past the header) and
+        # warnings on rows it kept (XLSX cells past the header)
+        con.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[batch_id, cfg.source, name, *p] for p in raw.problems])
+        rejected += raw.rejected_rows
     warnings = con.execute("SELECT count(*) FROM rejects WHERE batch_id = ? AND severity = 'warning'",
-                           [batch_id]).fetchall()[0][0] if slow else 0
+                           [batch_id]).fetchall()[0][0] if slow or raw.problems else 0
+    rows_read = raw.rows + raw.rejected_rows
 
     # 5. replace older rows with the same natural key (only where the key ranges overlap)
     replaced = 0
@@ -601,16 +607,16 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
         "INSERT INTO batches (batch_id, source, file_name, sha256, archived_path, encoding, sheet, header_row, "
         "rows_read, rows_loaded, rows_rejected, rows_replaced, rows_skipped, warnings, loaded_at, seconds) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
-        [batch_id, cfg.source, name, sha, archived, raw.encoding, raw.sheet, raw.header_row, raw.rows,
+        [batch_id, cfg.source, name, sha, archived, raw.encoding, raw.sheet, raw.header_row, rows_read,
          loaded, rejected, replaced, skipped, warnings, seconds],
     )
     notes = list(raw.notes) + padded
-    if raw.rows - skipped == 0:
+    if rows_read - skipped == 0:
         # a header-only export (or only 合计/blank rows) loads as an empty batch, but the
         # clerk must hear that it held no data: usually a failed or wrongly filtered export
         notes.append(NO_DATA_NOTE)
     v = FileVerdict(
-        file_name=name, source=cfg.source, status="loaded", rows_read=raw.rows, rows_loaded=loaded,
+        file_name=name, source=cfg.source, status="loaded", rows_read=rows_read, rows_loaded=loaded,
         rows_rejected=rejected, rows_replaced=replaced, warnings=warnings,
         rows_skipped=skipped, batch_id=batch_id, notes=notes,
     )

@@ -16,6 +16,7 @@ Detection, not guessing from the extension:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -23,11 +24,14 @@ import io
 import logging
 import os
 import tempfile
+from array import array
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from pipeline.errors import FileRefused
@@ -59,6 +63,14 @@ class RawTable:
     rows: int                       # records after the header (blank lines excluded for CSV)
     has_row_column: bool            # `_row` present in _ing_raw (else header_row + ordinal)
     notes: list[str] = field(default_factory=list)
+    #: problems found while reading, (Excel row, column, value, reason, severity): 'reject'
+    #: rows are not in _ing_raw (a stray quote's line, data past the header), 'warning'
+    #: rows are (an XLSX row with cells past the header)
+    problems: list[tuple] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({p[0] for p in self.problems if p[4] == "reject"})
 
     def col(self, fname: str) -> str | None:
         i = self.mapping.get(fname)
@@ -253,8 +265,53 @@ class _NotUtf8(Exception):
     pass
 
 
+EXTRA = "_extra"     # sentinel column: the first cell past the header width, '' when empty
+CLIP = 120           # characters of a cell quoted in a reason
+
+
+def _clip(text: str, n: int = CLIP) -> str:
+    text = text.replace("\r", "").replace("\n", "⏎")
+    return text if len(text) <= n else text[:n] + f"…（共 {len(text)} 字）"
+
+
+def _read_csv_sql(con, src: Path, skip: int, delim: str, width: int) -> None:
+    """`_ing_raw` ← c0..c{width-1} and the sentinel `_extra` (force_not_null: an empty
+    extra cell reads as '', a row without one as NULL), so that cells past the header
+    width, which DuckDB drops silently, are noticed."""
+    cols = "{" + ", ".join([f"{_q(f'c{i}')}: 'VARCHAR'" for i in range(width)] + [f"{_q(EXTRA)}: 'VARCHAR'"]) + "}"
+    sql = (
+        f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv($path, skip=$skip, header=false, "
+        f"columns={cols}, delim=$delim, quote='\"', escape='\"', null_padding=true, "
+        f"force_not_null=[{C_lit(EXTRA)}], strict_mode=false, auto_detect=false, encoding='utf-8'%s)"
+    )
+    params = {"path": str(src), "skip": skip, "delim": delim}
+    try:
+        con.execute(sql % "", params)
+    except duckdb.Error as exc:
+        if "parallel" not in str(exc).lower():
+            raise
+        con.execute(sql % ", parallel=false", params)
+
+
+def C_lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _tail_opens_quote(src: Path) -> bool:
+    """The file's last line has an odd number of quotes: a quote opened on it and never
+    closed swallows only the final line break, so record and line counts still agree."""
+    with open(src, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read()
+    lines = [ln for ln in tail.split(b"\n") if ln.strip()]
+    return bool(lines) and lines[-1].count(b'"') % 2 == 1
+
+
 def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str,
               scan: FileScan | None = None) -> RawTable:
+    limits = cfg.limits
     text = _head_text(src, "utf-8-sig", HEADER_SEARCH_ROWS)
     best = None
     for delim in DELIMITERS:
@@ -266,79 +323,266 @@ def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str,
     _, delim, recs = best
     hi, mapping = find_header([r for r, _ in recs], cfg, display)
     header_cells = [c.strip() for c in recs[hi][0]]
+    if len(header_cells) > limits.max_columns:
+        raise FileRefused(display, f"表头有 {len(header_cells)} 列，超过上限 {limits.max_columns} 列"
+                                   f"（configs/ingest.yaml 的 max_columns），这不像部门导出的表格")
     header_row = hi + 1                    # Excel counts blank lines as rows too
     header_lines = recs[hi][1]             # physical lines up to and including the header
-    ncols = max([len(header_cells)] + [len(r) for r, _ in recs[hi + 1:]])
-    headers = header_cells + [""] * (ncols - len(header_cells))
-    cols = "{" + ", ".join(f"{_q(f'c{i}')}: 'VARCHAR'" for i in range(ncols)) + "}"
-    sql = (
-        f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv($path, skip=$skip, header=false, "
-        f"columns={cols}, delim=$delim, quote='\"', escape='\"', null_padding=true, "
-        f"strict_mode=false, auto_detect=false, encoding='utf-8'%s)"
-    )
-    params = {"path": str(src), "skip": header_lines, "delim": delim}
-    try:
-        try:
-            con.execute(sql % "", params)
-        except duckdb.Error as exc:
-            if "parallel" in str(exc).lower():
-                con.execute(sql % ", parallel=false", params)
-            else:
-                raise
-    except duckdb.Error as exc:
-        msg = str(exc)
-        if "unicode" in msg.lower() or "utf" in msg.lower():
-            if encoding in ("utf-8", "utf-8-sig"):
-                raise _NotUtf8() from None
-        log.debug("CSV read failed for %s: %s", display, msg.splitlines()[0] if msg else "")
-        raise FileRefused(display, "文件无法按表格读取（CSV 结构错误）") from None
-    n = con.execute(f"SELECT count(*) FROM {RAW}").fetchall()[0][0]
+    # The table is as wide as its header: a cell past it belongs to no column (item 6 of
+    # issue 10: the widest of the first rows made 10,000 columns of one bad row).
+    width = len(header_cells)
+    headers = header_cells
     notes = []
     if encoding not in ("utf-8",):
         notes.append(f"编码 {encoding.upper()}")
+    problems: list[tuple] = []
     has_row = False
-    # Every physical line after the header is one record unless the file has blank lines
-    # (DuckDB skips them, Excel counts them) or quoted line breaks: then the line count
-    # and the record count differ, and a Python scan gives each record its Excel row.
-    scan = scan or scan_file(src)
-    lines = scan.newlines - header_lines + (0 if scan.ends_with_newline else 1)
-    if lines != n and n:
-        rows = _excel_rows(src, delim, header_row, header_lines, n)
-        if rows is None:
-            notes.append("行号可能不准（文件含空行或单元格内换行，且无法逐行核对）")
-        else:
-            tbl = pa.table({"_ord": pa.array(range(1, n + 1), pa.int64()), "_row": pa.array(rows, pa.int64())})
-            con.register("_ing_rowmap_arrow", tbl)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {RAW}_rows AS SELECT r.* EXCLUDE (_ord), m._row FROM "
-                f"(SELECT rowid + 1 AS _ord, * FROM {RAW}) r JOIN _ing_rowmap_arrow m USING (_ord) ORDER BY _ord"
-            )
-            con.unregister("_ing_rowmap_arrow")
-            con.execute(f"DROP TABLE {RAW}")
-            con.execute(f"ALTER TABLE {RAW}_rows RENAME TO {RAW}")
-            has_row = True
+    try:
+        _read_csv_sql(con, src, header_lines, delim, width)
+        failed = None
+    except duckdb.Error as exc:
+        # DuckDB 2.0 reports a malformed quote in valid UTF-8 as "Invalid unicode": its
+        # message says nothing about the encoding; the Python pass below decides.
+        failed = str(exc)
+        log.debug("CSV read failed for %s: %s", display, failed.splitlines()[0] if failed else "")
+    if failed is None:
+        n, n_extra = con.execute(f"SELECT count(*), count({_q(EXTRA)}) FROM {RAW}").fetchall()[0]
+        # Every physical line after the header is one record unless the file has blank lines
+        # (DuckDB skips them, Excel counts them), quoted line breaks or a stray quote that
+        # swallowed lines: then the counts differ and a Python pass gives each record its
+        # Excel row and looks at the records that span lines.
+        scan = scan or scan_file(src)
+        lines = scan.newlines - header_lines + (0 if scan.ends_with_newline else 1)
+        if n and (lines != n or n_extra or _tail_opens_quote(src)):
+            try:
+                rec = _scan_records(src, delim, header_lines, header_row, headers, limits, None)
+            except UnicodeDecodeError:
+                raise _NotUtf8() from None
+            if not rec.swallowed and rec.records == n:
+                problems = rec.problems
+                _attach_rows(con, rec)
+                has_row = True
+            else:
+                failed = "rewrite"
+    if failed is not None:
+        # Rewrite the records as Python's csv module parsed them (stray-quote lines and
+        # rows with data past the header taken out) and read that with DuckDB.
+        fd, tmp = tempfile.mkstemp(prefix="chemsieve_", suffix=".csv")
+        os.close(fd)
+        try:
+            try:
+                rec = _scan_records(src, delim, header_lines, header_row, headers, limits, Path(tmp))
+            except UnicodeDecodeError:
+                if encoding in ("utf-8", "utf-8-sig"):
+                    raise _NotUtf8() from None
+                raise FileRefused(display, "文件无法按表格读取（CSV 结构错误）") from None
+            try:
+                _read_csv_sql(con, Path(tmp), 0, delim, width)
+            except duckdb.Error as exc:
+                log.debug("CSV re-read failed for %s: %s", display, str(exc).splitlines()[0])
+                raise FileRefused(display, "文件无法按表格读取（CSV 结构错误）") from None
+        finally:
+            os.unlink(tmp)
+        n = con.execute(f"SELECT count(*) FROM {RAW}").fetchall()[0][0]
+        if n != rec.records:
+            raise FileRefused(display, "文件无法按表格读取（CSV 结构错误）")
+        problems = rec.problems
+        _attach_rows(con, rec)
+        has_row = True
+    # without a Python pass `_extra` stays (all NULL; dropping it would copy the table)
+    n = con.execute(f"SELECT count(*) FROM {RAW}").fetchall()[0][0]
     return RawTable(
         kind="csv", encoding=encoding, sheet=None, header_row=header_row, headers=headers,
-        mapping=mapping, rows=n, has_row_column=has_row, notes=notes,
+        mapping=mapping, rows=n, has_row_column=has_row, notes=notes, problems=problems,
     )
 
 
-def _excel_rows(src: Path, delim: str, header_row: int, header_lines: int, n: int) -> list[int] | None:
-    """Excel row of each of the n records DuckDB read (it skips blank lines; Excel does not)."""
-    rows: list[int] = []
-    with open(src, "r", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delim)
+@dataclass
+class _Records:
+    """What the Python pass over the records found."""
+
+    records: int = 0                 # records in the file DuckDB read (blank lines excluded)
+    ords: "array" = None             # ordinal (1-based) of each record kept …
+    rows: "array" = None             # … and its Excel row
+    problems: list = field(default_factory=list)  # (row, column, value, reason, severity)
+    swallowed: bool = False
+
+
+class _Lines:
+    """Line iterator for csv.reader that remembers the physical lines of the current
+    record, can be given lines back (a stray quote's record is re-read line by line), and
+    notes when the file ended inside a record (an unterminated quote)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.back: list[str] = []         # reversed
+        self.buf: list[str] = []
+        self.hit_eof = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.back:
+            line = self.back.pop()
+        else:
+            line = self.fh.readline()
+            if not line:
+                self.hit_eof = True
+                raise StopIteration
+        self.buf.append(line)
+        return line
+
+    def take(self) -> tuple[list[str], bool]:
+        buf, eof = self.buf, self.hit_eof
+        self.buf, self.hit_eof = [], False
+        return buf, eof
+
+    def give_back(self, lines: list[str]) -> None:
+        self.back.extend(reversed(lines))
+
+
+@contextmanager
+def _field_limit(n: int):
+    old = csv.field_size_limit()
+    csv.field_size_limit(n)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _plain_fields(line: str, delim: str) -> int:
+    """Fields of one physical line when quotes are taken as ordinary characters."""
+    return line.rstrip("\r\n").count(delim) + 1
+
+
+def _swallow(lines: list[str], delim: str, width: int, eof: bool, too_long: bool) -> int | None:
+    """Index of the cell (on the record's first line) whose opening quote swallowed the
+    following lines, or None for a legitimate multi-line cell.
+
+    Signs of a swallow: the file ends inside the quote; the cell is longer than any Excel
+    cell; the first line, quotes taken literally, is already a whole row (as many fields as
+    the header) and the quoted part of it contains the delimiter; or a line inside the
+    cell is itself a whole row."""
+    first = lines[0]
+    try:
+        opened = next(csv.reader([first], delimiter=delim), [])
+    except csv.Error:
+        opened = []
+    col = max(0, len(opened) - 1)
+    if eof or too_long:
+        return col
+    if width >= 2:
+        if _plain_fields(first, delim) == width and opened and delim in opened[-1]:
+            return col
+        if any(_plain_fields(ln, delim) >= width for ln in lines[1:-1]):
+            return col
+    return None
+
+
+def _scan_records(src: Path, delim: str, header_lines: int, header_row: int, headers: list[str],
+                  limits, out: Path | None) -> _Records:
+    """One pass with Python's csv module over the records after the header.
+
+    Gives every record its Excel row (a blank line is a row in Excel; a quoted multi-line
+    cell is one row); takes out, as rejects, a line whose quote swallowed the lines after
+    it (those lines are then read one by one) and a row with data past the header width or
+    more cells than max_columns. With `out`, the kept records are written there (csv
+    module quoting, which DuckDB reads exactly) and `ords` count them; without, `ords` are
+    the ordinals of the original file's records, which DuckDB read the same way."""
+    width = len(headers)
+    res = _Records(ords=array("q"), rows=array("q"))
+    name = {",": "逗号", "\t": "制表符", ";": "分号", "|": "竖线"}.get(delim, delim)
+
+    def header(i: int) -> str:
+        return headers[i] if i < len(headers) and headers[i] else f"第 {i + 1} 列"
+
+    with open(src, "r", encoding="utf-8-sig", newline="") as fh, \
+            _field_limit(limits.max_cell_chars), contextlib.ExitStack() as stack:
+        writer = None
+        if out is not None:
+            wfh = stack.enter_context(open(out, "w", encoding="utf-8", newline=""))
+            writer = csv.writer(wfh, delimiter=delim, lineterminator="\n")
+        for _ in range(header_lines):
+            if not fh.readline():
+                break
+        feed = _Lines(fh)
+        reader = csv.reader(feed, delimiter=delim)
         excel = header_row
-        for rec in reader:
-            if reader.line_num <= header_lines:
-                continue
+        while True:
+            too_long = False
+            try:
+                rec = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:                     # a cell past max_cell_chars
+                rec, too_long = None, True
+            lines, eof = feed.take()
             excel += 1
-            if not rec:
+            if rec is not None and not rec:
+                continue                          # blank line: a row in Excel, no record
+            if too_long and len(lines) <= 1:
+                # one line longer than any Excel cell: DuckDB read it as one record
+                res.records += 1
+                line = lines[0] if lines else ""
+                res.problems.append((excel, "（整行）", _clip(line),
+                                     f"单元格超过 {limits.max_cell_chars} 个字符（configs/ingest.yaml 的 "
+                                     f"max_cell_chars），本行未导入", "reject"))
                 continue
-            rows.append(excel)
-            if len(rows) > n:
-                return None
-    return rows if len(rows) == n else None
+            if len(lines) > 1 or eof or too_long:
+                col = _swallow(lines, delim, width, eof, too_long)
+                if col is not None:
+                    res.swallowed = True
+                    tail = ("文件到末尾也没有结束引号" if len(lines) <= 1 else
+                            f"读取时把其后 {len(lines) - 1} 行并进了这一格")
+                    res.problems.append((
+                        excel, header(col), _clip(lines[0].rstrip("\r\n")),
+                        f"引号不配对：这一格以英文双引号开头，没有配对的结束引号，{tail}。本行未导入"
+                        f"（其后各行已逐行读取），请改正这一格的引号后重新导出本行", "reject"))
+                    feed.give_back(lines[1:])
+                    continue
+            res.records += 1
+            if len(rec) > width:
+                extra = rec[width:]
+                filled = [c for c in extra if c.strip()]
+                if len(rec) > limits.max_columns:
+                    res.problems.append((excel, f"第 {width + 1} 列起（表头之外）", _clip(delim.join(filled)),
+                                         f"本行有 {len(rec)} 格，超过上限 {limits.max_columns} 格（configs/ingest.yaml 的 "
+                                         f"max_columns），本行未导入", "reject"))
+                    continue
+                if filled:
+                    res.problems.append((excel, f"第 {width + 1} 列起（表头之外）", _clip(delim.join(extra)),
+                                         f"本行有 {len(rec)} 格，比表头（{width} 列）多 {len(extra)} 格，其中 "
+                                         f"{len(filled)} 格有内容；可能某格含未加引号的{name}，各列可能错位，"
+                                         f"本行未导入", "reject"))
+                    continue
+                rec = rec[:width]
+            if writer is not None:
+                writer.writerow(rec)
+                res.ords.append(len(res.ords) + 1)
+            else:
+                res.ords.append(res.records)
+            res.rows.append(excel)
+    if out is not None:
+        res.records = len(res.ords)
+    return res
+
+
+def _attach_rows(con, rec: _Records) -> None:
+    """Keep the records listed in rec.ords, in order, with their Excel row `_row`."""
+    tbl = pa.table({"_ord": pa.array(np.frombuffer(rec.ords, dtype=np.int64) if len(rec.ords) else [], pa.int64()),
+                    "_row": pa.array(np.frombuffer(rec.rows, dtype=np.int64) if len(rec.rows) else [], pa.int64())})
+    con.register("_ing_rowmap_arrow", tbl)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {RAW}_rows AS SELECT r.* EXCLUDE (_ord, {_q(EXTRA)}), m._row FROM "
+            f"(SELECT rowid + 1 AS _ord, * FROM {RAW}) r JOIN _ing_rowmap_arrow m USING (_ord) ORDER BY _ord"
+        )
+    finally:
+        con.unregister("_ing_rowmap_arrow")
+    con.execute(f"DROP TABLE {RAW}")
+    con.execute(f"ALTER TABLE {RAW}_rows RENAME TO {RAW}")
 
 
 def _q(name: str) -> str:
