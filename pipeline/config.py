@@ -129,6 +129,12 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
         v = s.get(key)
         if not isinstance(v, (int, float)) or not lo <= v <= hi:
             errs.append(f"{path}：{key} 应是 {lo}–{hi} 之间的数，现为 {v!r}")
+    v = s.get("random_min_per_list", 2)
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 20:
+        errs.append(f"{path}：random_min_per_list（每个社区清单至少几处随机抽查）应是 0–20 之间的整数，现为 {v!r}")
+    v = s.get("fill_short_lists", True)
+    if not isinstance(v, bool):
+        errs.append(f"{path}：fill_short_lists（清单未满时是否按风险分补足）应为 true 或 false，现为 {v!r}")
     return errs
 
 

@@ -121,3 +121,45 @@ def test_random_picks_are_drawn_per_week_and_kept_until_visited(tmp_path):
     assert int(prog["visited"]) == 1
     assert int(prog["pending"]) == 4 + len(new_picks)
     assert int(prog["overdue"]) == 0
+
+
+def _short_list_inbox(tmp_path: Path) -> Path:
+    """林口: one place tipped off for a chemical smell (above the line), two with a plain
+    complaint (some evidence, below the line) and twelve quiet shops (no evidence)."""
+    inbox = _inbox(tmp_path)
+    tips = TIPS_HEAD + (
+        "LYJB202100001,2021-06-21 10:00,林口社区灵光路10号晚上有刺鼻气味，有人在熬化工料,晋江市灵源林口灵光路10号,,匿名,\n"
+        "LYJB202100002,2021-06-22 10:00,林口社区灵光路11号门口乱停车,晋江市灵源林口灵光路11号,,匿名,\n"
+        "LYJB202100003,2021-06-23 10:00,林口社区灵光路12号门口堆放杂物,晋江市灵源林口灵光路12号,,匿名,\n")
+    (inbox / "tips" / "举报.csv").write_text(tips, encoding="utf-8")
+    return inbox
+
+
+def test_a_short_list_is_filled_by_score_and_keeps_its_random_picks(tmp_path):
+    inbox = _short_list_inbox(tmp_path)
+    _, lst, _ = _run(tmp_path / "a", inbox, _configs(tmp_path / "a"), dt.date(2021, 7, 5))
+    scored = lst[lst["主要依据"] != RANDOM]
+    assert list(scored["风险分"].astype(float)) == [16.4, 5.0, 5.0]      # the tips, recency-weighted
+    assert not scored["主要依据"].iloc[0].startswith("清单未满")
+    for why in scored["主要依据"].iloc[1:]:
+        assert why.startswith("清单未满，按风险分依次补足（风险分 5.0，低于上榜线 10）；")
+    # ceil(0.1 × 3) = 1 random pick, raised to the configured minimum of 2, after the list
+    assert list(lst["主要依据"].iloc[3:]) == [RANDOM, RANDOM]
+    assert list(lst["排名"].astype(int)) == [1, 2, 3, 4, 5]
+
+    # without filling, and with nothing above the line at all, the random picks still come
+    cfg = _configs(tmp_path / "b", fill_short_lists=False, min_score_for_list=50, random_min_per_list=3)
+    _, lst, _ = _run(tmp_path / "b", inbox, cfg, dt.date(2021, 7, 5))
+    assert list(lst["主要依据"]) == [RANDOM, RANDOM, RANDOM]
+
+
+def test_list_settings_are_checked(tmp_path):
+    import pytest
+
+    from pipeline import config
+    from pipeline.errors import ConfigError
+
+    cfg = _configs(tmp_path, random_min_per_list=-1, fill_short_lists="是")
+    with pytest.raises(ConfigError) as e:
+        config.load(cfg)
+    assert "random_min_per_list" in str(e.value) and "fill_short_lists" in str(e.value)

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.db import ensure_runs_table, run_sql_file
 from pipeline.publish import text
+from pipeline.score import text as score_text
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -62,7 +63,9 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 def _list_params(cfg: Config, run_id: int, as_of) -> dict:
     return {"run_id": run_id, "as_of": as_of, "min_score": float(cfg.scoring["min_score_for_list"]),
             "list_length": int(cfg.scoring["list_length"]),
-            "random_share": float(cfg.scoring.get("random_share", 0.1))}
+            "random_share": float(cfg.scoring.get("random_share", 0.1)),
+            "random_min": int(cfg.scoring.get("random_min_per_list", 2)),
+            "fill": bool(cfg.scoring.get("fill_short_lists", True))}
 
 
 def build_visit_lists(con, cfg: Config, run_id: int, as_of) -> None:
@@ -93,7 +96,8 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
         {"run_id": run_id, "sep": text.REASON_SEP, "max_reasons": int(cfg.scoring.get("max_reasons", 3)),
-         "random_note": text.RANDOM_PICK,
+         "random_note": text.RANDOM_PICK, "fill_note": score_text.FILL_NOTE,
+         "min_score": float(cfg.scoring["min_score_for_list"]),
          },
     ).df()
     _write_csv(_frame(rows[rows["score"] > 0], "rank"), out_dir / "ranking.csv")

@@ -4,7 +4,7 @@ prev_week AS (
     SELECT date_trunc('week', coalesce(run_date, as_of))::DATE AS monday FROM runs WHERE run_id = (SELECT r FROM prev_run)
 ),
 prev AS (
-    SELECT v.premises_id, v.community, s.score, v.random_pick
+    SELECT v.premises_id, v.community, s.score, v.random_pick, coalesce(v.filled, false) AS filled
     FROM visit_lists v JOIN scores s ON s.run_id = v.run_id AND s.premises_id = v.premises_id
     WHERE v.run_id = (SELECT r FROM prev_run)
 ),
@@ -25,6 +25,7 @@ SELECT p.premises_id, p.community, p.score AS previous_score, c.score AS score,
             WHEN p.random_pick THEN '本社区清单变短，随机抽查名额减少'
             WHEN NOT EXISTS (SELECT 1 FROM evidence e WHERE e.run_id = $run_id AND e.premises_id = p.premises_id)
                  THEN '本周已无任何证据'
+            WHEN p.filled AND c.score > 0 THEN '上次为补足未满清单列入，本次清单已由风险分更高的场所排满'
             WHEN c.score < $min_score THEN format('风险分降至 {:.1f}，低于上榜线 {}', c.score, $min_score)
             ELSE format('风险分 {:.1f}，排在本社区清单长度 {} 之外', c.score, $list_length)
        END AS reason

@@ -17,6 +17,8 @@
 CREATE TABLE IF NOT EXISTS visit_lists (run_id INTEGER, premises_id VARCHAR, community VARCHAR, list_rank BIGINT,
                                         random_pick BOOLEAN);
 ALTER TABLE visit_lists ADD COLUMN IF NOT EXISTS random_pick BOOLEAN;
+-- a row below the score line, on the list because the list was short (fill_short_lists)
+ALTER TABLE visit_lists ADD COLUMN IF NOT EXISTS filled BOOLEAN;
 DELETE FROM visit_lists WHERE run_id = $run_id;
 INSERT INTO visit_lists BY NAME
 WITH week AS (SELECT date_trunc('week', $as_of::DATE)::DATE AS monday),
@@ -26,14 +28,25 @@ done AS (
         FROM stg_outcomes WHERE visit_date <= $as_of GROUP BY premises_id)
     WHERE finding IN ('未发现问题', '违法违规')
 ),
+-- A list shorter than list_length above the score line is filled with the next best premises
+-- with any evidence (score > 0), by rank: the lists ran dry mid-campaign while places with
+-- some evidence were never visited (issue 10, item 15). The rank orders by score, so the
+-- rows above the line always come first and fill rows only take what is left.
 ranked AS (
-    SELECT premises_id, community,
+    SELECT premises_id, community, score < $min_score AS filled,
            row_number() OVER (PARTITION BY community ORDER BY rank) AS list_rank
     FROM scores
-    WHERE run_id = $run_id AND score >= $min_score AND premises_id NOT IN (SELECT premises_id FROM done)
+    WHERE run_id = $run_id AND (score >= $min_score OR ($fill AND score > 0))
+      AND premises_id NOT IN (SELECT premises_id FROM done)
 ),
 top AS (SELECT * FROM ranked WHERE list_rank <= $list_length),
-sizes AS (SELECT community, count(*) AS n FROM top GROUP BY community),
+-- every community of the run, also one with nothing left by score: its random picks (at
+-- least random_min) keep going when the list itself is empty
+sizes AS (
+    SELECT c.community, count(t.premises_id) AS n
+    FROM (SELECT DISTINCT community FROM scores WHERE run_id = $run_id) c LEFT JOIN top t USING (community)
+    GROUP BY c.community
+),
 -- the latest earlier run of this week (unfinished runs are removed before a run starts)
 same_week AS (
     SELECT max(run_id) AS r FROM runs
@@ -56,8 +69,8 @@ below AS (
 picks AS (
     SELECT b.premises_id, b.community, z.n + b.k AS list_rank
     FROM below b JOIN sizes z USING (community)
-    WHERE b.k <= ceil($random_share * z.n)
+    WHERE b.k <= CASE WHEN $random_share <= 0 THEN 0 ELSE greatest($random_min, ceil($random_share * z.n)) END
 )
-SELECT $run_id AS run_id, premises_id, community, list_rank, false AS random_pick FROM top
+SELECT $run_id AS run_id, premises_id, community, list_rank, false AS random_pick, filled FROM top
 UNION ALL
-SELECT $run_id, premises_id, community, list_rank, true FROM picks;
+SELECT $run_id, premises_id, community, list_rank, true, false FROM picks;

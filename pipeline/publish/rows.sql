@@ -23,7 +23,9 @@ prev AS (
 SELECT s.rank, v.list_rank AS rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
        a.accounts, pe.legal_rep, pe.phone, s.score, s.category,
        CASE WHEN v.random_pick THEN $random_note
-            ELSE concat_ws($sep, r.reasons, m.sentence, s.discount_note, s.category_note) END AS reasons, p.lon, p.lat,
+            -- a fill row says first why it is on the list although below the line
+            ELSE concat_ws($sep, CASE WHEN v.filled THEN format($fill_note, s.score, $min_score) END,
+                           r.reasons, m.sentence, s.discount_note, s.category_note) END AS reasons, p.lon, p.lat,
        s.premises_id NOT IN (SELECT premises_id FROM prev) AS is_new,
        v.premises_id IS NOT NULL AS listed
 FROM scores s

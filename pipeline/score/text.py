@@ -12,3 +12,6 @@ CATEGORY_NOTES = {
     "registered": "建议整治类别 2：有营业执照、无危化品许可",
     "unregistered": "建议整治类别 3：无营业执照、无危化品许可",
 }
+
+#: 主要依据 of a row below the score line that fills a short list (publish/lists.sql)
+FILL_NOTE = "清单未满，按风险分依次补足（风险分 {:.1f}，低于上榜线 {:g}）"
