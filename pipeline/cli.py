@@ -56,11 +56,47 @@ def _inbox_is_empty(inbox: Path) -> bool:
     return not inbox.exists() or not any(p.is_file() for p in inbox.rglob("*") if not p.name.startswith("."))
 
 
+# What each output file is, for the run's closing summary; a file of the out folder with no
+# label here is still listed (as 其他输出), so a new output shows up by itself.
+OUTPUT_LABELS = {
+    "report.html": "本周报告",
+    "visit_lists.xlsx": "各社区走访清单（Excel，每个社区一页）",
+    "ranking.csv": "全街道排名",
+    "link_candidates.csv": "疑似同一场所待确认",
+    "附件2_汇总表.xlsx": "附件2 集中攻坚情况汇总表",
+    "附件3_排查统计表.xlsx": "附件3 排查统计表",
+    "拒收明细.xlsx": "拒收明细（未导入和有疑问的行）",
+    "manifest.json": "运行记录",
+}
+
+
+def _output_lines(out_dir: Path, decisions) -> list[str]:
+    """One Chinese line per output of the run, each with its path; the per-community CSVs as
+    one line naming the folder and how many there are."""
+    files = sorted(p for p in out_dir.iterdir() if p.is_file())
+    csvs = [p for p in files if p.name.startswith("visit_list_") and p.suffix == ".csv"]
+    known = [p for name in OUTPUT_LABELS for p in files if p.name == name]
+    other = [p for p in files if p not in csvs and p not in known]
+    lines = []
+    for p in known:
+        line = f"  {OUTPUT_LABELS[p.name]}：{p}"
+        if p.name == "link_candidates.csv":
+            line += f"（填写“决定”列后放入 {decisions or 'data/decisions/'}）"
+        lines.append(line)
+        if p.name == "visit_lists.xlsx" and csvs:
+            lines.append(f"  各社区走访清单（CSV，{len(csvs)} 份）：{out_dir}/visit_list_<社区>.csv，"
+                         f"如 {csvs[0]}")
+    lines += [f"  其他输出：{p}" for p in other]
+    return lines
+
+
 def cmd_screen(a) -> int:
     from pipeline.screen import screen
 
     inbox, db, out = a.inbox, a.db, a.out
     if a.demo_if_empty and _inbox_is_empty(inbox):
+        from pipeline.simulate.campaign import WORLD_RUN_DATE
+
         # Demo records live in their own folder and warehouse, never in the real ones.
         demo = DEMO_DIR
         if not (demo / "inbox").exists():
@@ -70,15 +106,19 @@ def cmd_screen(a) -> int:
             simulate(demo, seed=7, scale="demo")
         inbox, db, out = demo / "inbox", demo / "warehouse.duckdb", demo / "out"
         a.decisions = demo / "decisions"
-        log.info("使用演示数据（模拟的灵源街道）：%s", inbox)
+        # the demo world is dated 2021: it is screened as of its own calendar, a real inbox as of today
+        if a.date is None:
+            a.date = WORLD_RUN_DATE
+        log.info("使用演示数据（模拟的灵源街道，运行日期按演示街道的日历 %s）：%s", a.date, inbox)
     res = screen(inbox, db, out, as_of=a.as_of, config_dir=a.config, decisions_dir=a.decisions, run_date=a.date)
     refused = [v for v in res.verdicts if v.status == "refused"]
     print(f"\n筛查完成（第 {res.run_id} 次运行，运行日期 {res.run_date}，数据截至 {res.as_of}）。")
     if res.model.get("note"):
         print(f"走访结果学习：{res.model['note']}")
-    print(f"各社区走访清单：{res.out_dir}/visit_list_<社区>.csv")
-    print(f"全街道排名：{res.out_dir / 'ranking.csv'}；运行记录：{res.out_dir / 'manifest.json'}")
-    print(f"疑似同一场所待确认：{res.out_dir / 'link_candidates.csv'}（填写“决定”列后放入 {a.decisions or 'data/decisions/'}）")
+    print(f"本次输出（文件夹 {res.out_dir}）：")
+    for line in _output_lines(res.out_dir, a.decisions):
+        print(line)
+    print("各社区清单场所数：")
     for name, n in res.lists.items():
         print(f"  {name}：{n} 处")
     if refused:
@@ -159,10 +199,31 @@ CAMPAIGN_COLUMNS = {
 }
 
 
+def _cell(v) -> str:
+    """A campaign table cell as the user reads it: "—" for what a week has not got (the last
+    week has no visits, the model no lift yet), whole numbers without decimals."""
+    import pandas as pd
+
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.0f}" if v.is_integer() else f"{v:.2f}"
+    return str(v)
+
+
+def _campaign_table(df):
+    from pipeline.learn.text import STATUS_NAMES
+
+    shown = df[[c for c in CAMPAIGN_COLUMNS if c in df.columns]].copy()
+    if "model" in shown:
+        shown["model"] = shown["model"].map(lambda s: STATUS_NAMES.get(s, s) if isinstance(s, str) else s)
+    return shown.astype(object).apply(lambda col: col.map(_cell)).rename(columns=CAMPAIGN_COLUMNS)
+
+
 def cmd_simulate_campaign(a) -> int:
     import pandas as pd
 
-    from pipeline.simulate.campaign import run_campaign
+    from pipeline.simulate.campaign import WORLD_RUN_DATE, run_campaign
 
     if not (a.world / "truth").exists():
         raise UserError(f"{a.world} 不是模拟世界（缺少 truth/）：请先运行 python -m pipeline simulate --out {a.world}")
@@ -170,12 +231,11 @@ def cmd_simulate_campaign(a) -> int:
     for learning in ((True, False) if a.compare else (not a.no_learning,)):
         label = "有学习" if learning else "无学习"
         df = run_campaign(a.world, a.work / ("learn" if learning else "rules"), weeks=a.weeks,
-                          per_community=a.visits, learning=learning, start=a.start, seed=a.seed, config_dir=a.config)
+                          per_community=a.visits, learning=learning, start=a.start or WORLD_RUN_DATE, seed=a.seed, config_dir=a.config)
         df.insert(0, "variant", label)
         tables.append(df)
-        shown = df[[c for c in CAMPAIGN_COLUMNS if c in df.columns]].rename(columns=CAMPAIGN_COLUMNS)
         print(f"\n模拟专项行动（{label}，每社区每周走访 {a.visits} 处）")
-        print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print(_campaign_table(df).to_string(index=False))
         done = df.dropna(subset=["inside"])
         print(f"合计：进门检查 {int(done['inside'].sum())} 处，查实 {int(done['hits'].sum())} 处，"
               f"命中率 {done['hits'].sum() / max(1, done['inside'].sum()):.0%}")
@@ -189,16 +249,20 @@ def cmd_evaluate(a) -> int:
     import duckdb
     import pandas as pd
 
-    from pipeline.evaluate import link_metrics, print_link_metrics, print_signal_metrics, signal_metrics
-    from pipeline.evaluate_ranking import KS, baseline_rankings, ranking_report
+    from pipeline.evaluate import (latest_finished_run, link_metrics, pad, print_link_metrics,
+                                   print_signal_metrics, signal_metrics)
+    from pipeline.evaluate_ranking import KS, RANKING_NAMES, baseline_rankings, ranking_report
 
     if not a.db.exists():
         raise UserError(f"数据库 {a.db} 不存在：请先运行 screen")
     con = duckdb.connect(str(a.db), read_only=True)
+    latest = latest_finished_run(con)
+    if latest is None:
+        raise UserError(f"数据库 {a.db} 中没有完成的运行：请先运行 screen")
+    run_id, as_of = latest     # never a run that crashed before its outputs were complete
     print_link_metrics(link_metrics(con, a.truth))
     print()
-    print_signal_metrics(signal_metrics(con, a.truth))
-    run_id, as_of = con.execute("SELECT run_id, as_of FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    print_signal_metrics(signal_metrics(con, a.truth, run_id))
     if a.ranking is not None:
         r = pd.read_csv(a.ranking, encoding="utf-8-sig", dtype={"场所编号": str})
         ours = pd.DataFrame({"premises_id": r["场所编号"], "score": r["风险分"].astype(float),
@@ -209,14 +273,15 @@ def cmd_evaluate(a) -> int:
     rankings = {"chemsieve": ours, **baseline_rankings(con, as_of)}
     reports = {name: ranking_report(con, a.truth, df, as_of) for name, df in rankings.items()}
     print(f"\n排名评估（第 {run_id} 次运行，截至 {as_of}；并列按随机顺序取期望值）")
-    cols = [f"found@{k}" for k in KS] + ["recall@5%", "visits_for_50%", "visits_for_80%"]
-    print(f"{'ranking':18}" + "".join(f"{c:>15}" for c in cols))
+    cols = [(f"found@{k}", f"前{k}名找到") for k in KS] + [
+        ("recall@5%", "前5%召回率"), ("visits_for_50%", "找到半数需走访"), ("visits_for_80%", "找到八成需走访")]
+    print(pad("排名", 24) + "".join(pad(h, 16, True) for _, h in cols))
     for name, rep in reports.items():
         cells = []
-        for c in cols:
+        for c, _ in cols:
             v = rep.get(c)
-            cells.append(f"{'—':>15}" if v is None else f"{v:15.2f}" if isinstance(v, float) else f"{v:15d}")
-        print(f"{name:18}" + "".join(cells))
+            cells.append(pad("—" if v is None else f"{v:.2f}" if isinstance(v, float) else v, 16, True))
+        print(pad(RANKING_NAMES.get(name, name), 24) + "".join(cells))
     ours_rep = reports["chemsieve"]
     n = ours_rep["n_planted"]
     print(f"\n埋设场所 {n} 处，场所共 {ours_rep['n_premises']} 个，5% = 前 {ours_rep['k_5pct']} 名")
@@ -230,63 +295,106 @@ def cmd_evaluate(a) -> int:
     return 0
 
 
+class _ChineseHelp(argparse.HelpFormatter):
+    # wide enough that no option or subcommand name stands alone on an untranslated line
+    def __init__(self, prog, indent_increment=2, max_help_position=32, width=None):
+        super().__init__(prog, indent_increment, max_help_position, width)
+        self._action_max_length = 24     # the subcommand names (simulate-campaign) are not counted otherwise
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+_METAVARS = {"config": "文件夹", "inbox": "文件夹", "db": "数据库文件", "out": "文件夹", "as-of": "日期",
+             "date": "日期", "decisions": "文件夹", "world": "文件夹", "lists": "文件夹", "seed": "种子",
+             "work": "文件夹", "weeks": "周数", "visits": "处数", "start": "日期", "truth": "文件夹",
+             "ranking": "文件"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its own words in Chinese too (用法, 参数, 选项, -h), for every subcommand."""
+
+    def __init__(self, *args, **kw):
+        kw.setdefault("formatter_class", _ChineseHelp)
+        kw["add_help"] = False
+        super().__init__(*args, **kw)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def add_argument(self, *args, **kw):
+        # Chinese placeholders in the usage and option lines (--date 日期, not --date DATE)
+        if args and args[0].startswith("-") and kw.get("action") in (None, "store") and "choices" not in kw:
+            kw.setdefault("metavar", _METAVARS.get(args[-1].lstrip("-"), "值"))
+        return super().add_argument(*args, **kw)
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：命令行有误（{message}）；加 -h 查看用法\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pipeline", description="chemsieve：“小化工”风险筛查")
+    p = _Parser(prog="python -m pipeline", description="chemsieve：“小化工”风险筛查")
     p.add_argument("-v", "--verbose", action="store_true", help="显示调试信息")
     p.add_argument("--config", type=Path, default=Path("configs"), help="配置目录（默认 configs）")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    sub = p.add_subparsers(dest="cmd", required=True, title="子命令", metavar="子命令")
 
     s = sub.add_parser("screen", help="导入收件箱中的新文件并生成走访清单")
-    s.add_argument("--inbox", type=Path, default=DEFAULT_INBOX)
-    s.add_argument("--db", type=Path, default=DEFAULT_DB)
-    s.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    s.add_argument("--inbox", type=Path, default=DEFAULT_INBOX, help=f"收件箱文件夹（默认 {DEFAULT_INBOX}）")
+    s.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"数据库文件（默认 {DEFAULT_DB}）")
+    s.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"输出文件夹，每次运行一个日期子文件夹（默认 {DEFAULT_OUT}）")
     s.add_argument("--as-of", type=_date, default=None, help="数据截至日期（默认：数据中最新日期）")
     s.add_argument("--date", type=_date, default=None,
-                   help="运行日期：检查结果算到这一天，期限按这一天判断（默认：数据截至日期与最近一次检查日期中较晚者）")
+                   help="运行日期：检查结果算到这一天，期限和数据新旧按这一天判断（默认：今天；--demo-if-empty 用演示街道时为演示街道的日期）")
     s.add_argument("--decisions", type=Path, default=None,
-                   help="分析员的场所归并决定文件夹（默认见 configs/linking.yaml 的 decisions_dir）")
+                   help="分析员的场所归并决定文件夹（默认见配置 linking.yaml）")
     s.add_argument("--demo-if-empty", action="store_true",
                    help="收件箱为空时，生成并筛查演示街道（数据放在 data/demo/）")
     s.set_defaults(func=cmd_screen)
 
-    i = sub.add_parser("ingest", help="导入某一来源的文件，逐个文件给出结论（加 --check 只检查、不导入）")
-    i.add_argument("source")
-    i.add_argument("files", nargs="+")
-    i.add_argument("--db", type=Path, default=DEFAULT_DB)
+    titles = _source_titles()
+    i = sub.add_parser("ingest", help="导入某一来源的文件，逐个文件给出结论（加 --check 只检查、不导入）",
+                       description="导入某一来源的文件。数据来源：" + "；".join(f"{k}（{v}）" for k, v in titles.items()))
+    i.add_argument("source", metavar="来源", help="数据来源，可选：" + "、".join(f"{k}（{v}）" for k, v in titles.items()))
+    i.add_argument("files", nargs="+", metavar="文件", help="要导入的文件（可多个）")
+    i.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"数据库文件（默认 {DEFAULT_DB}）")
     i.add_argument("--check", action="store_true",
                    help="只检查、给出结论（读取/可导入/拒收行数与前几条拒收原因），不导入数据库、不存档")
     i.set_defaults(func=cmd_ingest)
 
     m = sub.add_parser("simulate", help="生成模拟街道数据（演示与测试用）")
-    m.add_argument("--out", type=Path, default=DEMO_DIR)
-    m.add_argument("--seed", type=int, default=7)
-    m.add_argument("--scale", choices=["demo", "tiny", "city"], default="demo")
+    m.add_argument("--out", type=Path, default=DEMO_DIR, help=f"模拟世界写入的文件夹（默认 {DEMO_DIR}）")
+    m.add_argument("--seed", type=int, default=7, help="随机种子：同一种子生成同样的世界（默认 7）")
+    m.add_argument("--scale", choices=["demo", "tiny", "city"], default="demo",
+                   help="规模：demo 演示街道、tiny 测试用小世界、city 全市规模（默认 demo）")
     m.set_defaults(func=cmd_simulate)
 
     r = sub.add_parser("simulate-returns", help="模拟检查人员按清单走访并回报结果（演示与测试用）")
     r.add_argument("--world", type=Path, default=DEMO_DIR, help="模拟世界目录（含 truth/）")
-    r.add_argument("--db", type=Path, default=DEMO_DIR / "warehouse.duckdb")
+    r.add_argument("--db", type=Path, default=DEMO_DIR / "warehouse.duckdb",
+                   help=f"数据库文件（默认 {DEMO_DIR / 'warehouse.duckdb'}）")
     r.add_argument("--lists", type=Path, default=None, help="走访清单所在文件夹（默认：最近一次输出）")
     r.add_argument("--date", type=_date, required=True, help="检查日期 YYYY-MM-DD")
     r.add_argument("--out", type=Path, default=None, help="默认写入 <world>/inbox/outcomes/")
-    r.add_argument("--seed", type=int, default=7)
+    r.add_argument("--seed", type=int, default=7, help="随机种子（默认 7）")
     r.set_defaults(func=cmd_simulate_returns)
 
     c = sub.add_parser("simulate-campaign", help="模拟数周的专项行动：筛查→走访→回报→再筛查（演示与评估用）")
     c.add_argument("--world", type=Path, default=DEMO_DIR, help="模拟世界目录（含 inbox/ 与 truth/）")
     c.add_argument("--work", type=Path, default=Path("data/campaign"), help="工作目录（会被清空重建）")
-    c.add_argument("--weeks", type=int, default=6)
+    c.add_argument("--weeks", type=int, default=6, help="模拟的周数（默认 6）")
     c.add_argument("--visits", type=int, default=5, help="每个社区每周走访场所数")
-    c.add_argument("--start", type=_date, default=dt.date(2021, 7, 5), help="第一周清单日期")
-    c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--start", type=_date, default=None, help="第一周清单日期（默认：演示街道的日期）")
+    c.add_argument("--seed", type=int, default=7, help="随机种子（默认 7）")
     c.add_argument("--no-learning", action="store_true", help="不使用走访结果学习")
     c.add_argument("--compare", action="store_true", help="有学习、无学习各跑一遍并对比")
     c.set_defaults(func=cmd_simulate_campaign)
 
     e = sub.add_parser("evaluate", help="用模拟世界的真值评估场所归并与排名")
     e.add_argument("--truth", type=Path, required=True, help="模拟世界的 truth 目录")
-    e.add_argument("--db", type=Path, default=DEFAULT_DB)
-    e.add_argument("--ranking", type=Path, default=None, help="默认：最近一次运行的 ranking.csv")
+    e.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"数据库文件（默认 {DEFAULT_DB}）")
+    e.add_argument("--ranking", type=Path, default=None,
+                   help="要评估的排名 CSV（默认：数据库中最近一次完成的运行的评分）")
     e.set_defaults(func=cmd_evaluate)
     return p
 

@@ -23,6 +23,16 @@ REPORT_PAIRS = [("power_accounts", "registry"), ("power_accounts", "waybills"),
                 ("tips", "any")]
 
 
+def latest_finished_run(con) -> tuple[int, object] | None:
+    """(run_id, as_of) of the newest run whose outputs are complete (finished_at set); a run
+    that crashed mid-publish is no run to measure. None when no run has finished."""
+    has_runs = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'").fetchone()[0]
+    if not has_runs:
+        return None
+    return con.execute("SELECT run_id, as_of FROM runs WHERE finished_at IS NOT NULL "
+                       "ORDER BY run_id DESC LIMIT 1").fetchone()
+
+
 def load_truth_members(con, truth_dir: Path) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE truth_members AS "
@@ -103,14 +113,40 @@ def link_metrics(con, truth_dir: Path) -> pd.DataFrame:
     return out
 
 
+def pad(text, width: int, right: bool = False) -> str:
+    """`text` padded to `width` terminal columns: a Chinese character takes two, so str.ljust
+    would misalign the printed tables."""
+    import unicodedata
+
+    text = str(text)
+    cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    fill = " " * max(0, width - cols)
+    return fill + text if right else text + fill
+
+
+def _num(v, fmt: str) -> str:
+    return "—" if v is None or pd.isna(v) else format(v, fmt)
+
+
+def _pair_name(pair: str) -> str:
+    from pipeline.publish.text import SOURCE_LABELS
+
+    if pair == "overall":
+        return "全部"
+    a, b = pair.split("↔")
+    return f"{SOURCE_LABELS.get(a, a)}↔{'任一其他来源' if b == 'any' else SOURCE_LABELS.get(b, b)}"
+
+
 def print_link_metrics(m: pd.DataFrame) -> None:
-    print("场所归并质量（与模拟真值对比）")
-    print(f"{'source pair':34} {'true':>8} {'pred':>8} {'P':>6} {'R':>6} {'F1':>6}")
+    print("场所归并质量（与模拟真值对比；P 准确率、R 召回率、F1 二者调和平均）")
+    print(pad("来源对", 34) + "".join(pad(h, w, True) for h, w in
+                                       (("真值同场所对", 13), ("归并同场所对", 13), ("P", 7), ("R", 7), ("F1", 7))))
     for r in m.itertuples():
-        print(f"{r.pair:34} {r.true_pairs:8d} {r.pred_pairs:8d} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f}")
-    print(f"B-cubed: P {m.attrs['bcubed_precision']:.3f}  R {m.attrs['bcubed_recall']:.3f}  "
-          f"F1 {m.attrs['bcubed_f1']:.3f}   (records in both: {m.attrs['records_matched']} of "
-          f"{m.attrs['records_truth']} in truth)")
+        print(pad(_pair_name(r.pair), 34) + pad(r.true_pairs, 13, True) + pad(r.pred_pairs, 13, True)
+              + "".join(pad(_num(v, ".3f"), 7, True) for v in (r.precision, r.recall, r.f1)))
+    print(f"按记录（B-cubed）：P {m.attrs['bcubed_precision']:.3f}  R {m.attrs['bcubed_recall']:.3f}  "
+          f"F1 {m.attrs['bcubed_f1']:.3f}（两边都有的记录 {m.attrs['records_matched']} 条，"
+          f"真值共 {m.attrs['records_truth']} 条）")
 
 
 def signal_metrics(con, truth_dir: Path, run_id: int | None = None) -> pd.DataFrame:
@@ -121,7 +157,9 @@ def signal_metrics(con, truth_dir: Path, run_id: int | None = None) -> pd.DataFr
     places = pd.read_csv(Path(truth_dir) / "places.csv", dtype=str)
     con.register("_places", places)
     if run_id is None:
-        run_id = con.execute("SELECT max(run_id) FROM evidence").fetchone()[0]
+        latest = latest_finished_run(con)
+        # a bare warehouse without a runs table (notebooks): the newest evidence there is
+        run_id = latest[0] if latest else con.execute("SELECT max(run_id) FROM evidence").fetchone()[0]
     df = con.execute("""
         WITH votes AS (
             SELECT p.premises_id, t.place_id, count(*) AS n
@@ -156,8 +194,12 @@ def signal_metrics(con, truth_dir: Path, run_id: int | None = None) -> pd.DataFr
 
 
 def print_signal_metrics(m: pd.DataFrame) -> None:
-    print("各信号：命中的埋设场所比例（recall）与合法相似场所/普通场所的误报率")
-    print(f"{'signal':34} {'planted':>8} {'recall':>7} {'lookalk':>8} {'FPR-la':>7} {'normal':>7} {'FPR-n':>7}")
+    from pipeline.signals.text import SIGNAL_NAMES
+
+    print("各信号：命中的埋设场所比例（召回率）与合法相似场所/普通场所的误报率")
+    heads = (("命中埋设", 10), ("召回率", 8), ("命中相似", 10), ("相似误报率", 12), ("命中普通", 10), ("普通误报率", 12))
+    print(pad("信号", 34) + "".join(pad(h, w, True) for h, w in heads))
     for r in m.itertuples():
-        print(f"{r.signal:34} {int(r.planted_fired):8d} {r.recall_planted:7.3f} {int(r.lookalike_fired):8d} "
-              f"{r.fpr_lookalike:7.3f} {int(r.normal_fired):7d} {r.fpr_normal:7.4f}")
+        cells = (int(r.planted_fired), f"{r.recall_planted:.3f}", int(r.lookalike_fired), f"{r.fpr_lookalike:.3f}",
+                 int(r.normal_fired), f"{r.fpr_normal:.4f}")
+        print(pad(SIGNAL_NAMES.get(r.signal, r.signal), 34) + "".join(pad(c, w, True) for c, (_, w) in zip(cells, heads)))

@@ -26,6 +26,11 @@ import pandas as pd
 
 KS = (10, 20, 50, 100)
 
+# What the printed evaluation calls each ranking.
+RANKING_NAMES = {"chemsieve": "chemsieve（本系统）", "power_surge_list": "仅用电激增清单",
+                 "night_use_list": "仅夜间用电清单", "keyword_list": "仅名称关键词清单",
+                 "consignee_list": "仅危货收货方清单", "random": "随机走访"}
+
 _BASELINES_SQL = {
     "power_surge_list": """
         WITH d AS (

@@ -223,6 +223,9 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
         (work_dir / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         _move_into_place(work_dir, out_dir)
+        from pipeline.publish import text
+        # named only now: during publish the lists sit in the temporary .part folder
+        log.info(text.LOG_PUBLISHED.format(n=sum(lists.values()), lists=len(lists), out=out_dir))
         # Only now is this run complete, and so a previous run for the next one.
         con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [dt.datetime.now(), run_id])
         return ScreenResult(run_id, as_of, out_dir, verdicts, counts, lists, run_date=run_date, model=model)

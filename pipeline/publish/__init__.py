@@ -115,7 +115,7 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     _write_xlsx(sheets, out_dir / "visit_lists.xlsx", notes or [])
     write_link_candidates(con, out_dir / "link_candidates.csv")
     log.debug("publish: %d listed premises in %d community lists → %s", len(listed), len(names), out_dir)
-    log.info(text.LOG_PUBLISHED.format(n=len(listed), lists=len(names), out=out_dir))
+    # the user's line (text.LOG_PUBLISHED) is logged by screen once the folder is in its final place
     return counts
 
 

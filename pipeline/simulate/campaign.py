@@ -28,8 +28,15 @@ from pipeline.learn import BELOW_CUT_SQL
 from pipeline.learn.text import PART_RANDOM
 from pipeline.publish.text import RANDOM_PICK
 from pipeline.simulate.returns import _truth_of_premises, inspector_returns
+from pipeline.simulate.world import N_DAYS, START
 
 log = logging.getLogger(__name__)
+
+# The simulated world's own calendar: its data end on the last day of the world (2021-06-30)
+# and its first lists are dated the next Monday. The demo screens as of this day, not today —
+# against today every demo source would look stale and every deadline long past.
+_DATA_END = START + dt.timedelta(days=N_DAYS - 1)
+WORLD_RUN_DATE = _DATA_END + dt.timedelta(days=(7 - _DATA_END.weekday()) % 7 or 7)
 
 
 def _config_copy(config_dir: Path, dest: Path, learning: bool) -> Path:
@@ -55,7 +62,7 @@ def _truth_below_cut(db: Path, truth_dir: Path, run_id: int) -> tuple[int, int]:
 
 
 def run_campaign(world: Path, work: Path, weeks: int = 6, per_community: int = 5, learning: bool = True,
-                 start: dt.date = dt.date(2021, 7, 5), seed: int = 7, config_dir: Path = Path("configs"),
+                 start: dt.date = WORLD_RUN_DATE, seed: int = 7, config_dir: Path = Path("configs"),
                  no_access_rate: float = 0.08, not_found_rate: float = 0.02) -> pd.DataFrame:
     from pipeline.screen import screen
 
