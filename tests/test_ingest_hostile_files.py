@@ -146,3 +146,83 @@ def test_ingest_limits_are_validated(tmp_path):
     assert "ingest.yaml：max_columns（一个表格最多多少列）应是 2–100000 之间的数，现为 1" in errs
     assert "ingest.yaml：xlsx_max_ratio（XLSX 最高压缩比）应是 2–100000 之间的数，现为 '二十'" in errs
     assert any(e.startswith("ingest.yaml：speed 不是可设置的项") for e in errs)
+
+
+# ------------------------------------------------------------------ item 9: XLSX bounds
+def _xlsx(path, rows, far=None, filler=0):
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, row in enumerate(rows):
+        ws.write_row(r, 0, row)
+    for i in range(filler):                       # highly compressible bulk
+        ws.write_row(len(rows) + i, 5, ["重复内容" * 20] * 4)
+    if far:
+        ws.write(far[0], far[1], "x")
+    wb.close()
+    return path
+
+
+GOOD = [["统一社会信用代码", "企业名称", "住所"], ["", "甲公司", "灵水社区1号"], ["", "乙公司", "灵水社区2号"]]
+
+
+def _inbox(tmp_path, hostile_name, make):
+    inbox = tmp_path / "inbox" / "registry"
+    inbox.mkdir(parents=True)
+    _xlsx(inbox / "a_good.xlsx", GOOD)
+    make(inbox / hostile_name)
+    return tmp_path / "inbox"
+
+
+def test_xlsx_cell_at_xfd1048576_is_refused_and_the_rest_screened(con, tmp_path):
+    inbox = _inbox(tmp_path, "b_far.xlsx", lambda p: _xlsx(p, GOOD, far=(1048575, 16383)))
+    assert (inbox / "registry" / "b_far.xlsx").stat().st_size < 10_000
+    verdicts = ingest_inbox(con, inbox, CONFIGS, tmp_path / "archive")
+    by = {v.file_name: v for v in verdicts}
+    assert by["a_good.xlsx"].rows_loaded == 2
+    assert by["b_far.xlsx"].status == "refused"
+    assert by["b_far.xlsx"].message == (
+        "b_far.xlsx：未导入——工作表的范围达 1048576 行 × 16384 列（17179869184 格），超过上限 10000000 格"
+        "（configs/ingest.yaml 的 xlsx_max_cells）；请删去远处的空单元格或只导出需要的区域")
+    assert con.execute("SELECT file_name FROM batches").fetchall() == [("a_good.xlsx",)]
+
+
+def test_xlsx_forged_dimension_is_refused(con, tmp_path):
+    p = _xlsx(tmp_path / "g.xlsx", GOOD)
+    forged = tmp_path / "forged.xlsx"
+    with zipfile.ZipFile(p) as src, zipfile.ZipFile(forged, "w", zipfile.ZIP_DEFLATED) as dst:
+        for i in src.infolist():
+            data = src.read(i)
+            if i.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:C3"/>', b'<dimension ref="A1:XFD1048576"/>')
+                assert b"XFD1048576" in data
+            dst.writestr(i, data)
+    v = load(con, tmp_path, forged)
+    assert v.status == "refused" and "1048576 行 × 16384 列" in v.message
+
+
+def test_xlsx_bigger_than_the_uncompressed_limit_is_refused(con, tmp_path):
+    import shutil
+    cfg = tmp_path / "configs"
+    shutil.copytree(CONFIGS, cfg)
+    (cfg / "ingest.yaml").write_text("xlsx_max_uncompressed_mb: 1\n", encoding="utf-8")
+    bomb = _xlsx(tmp_path / "bomb.xlsx", GOOD, filler=20000)
+    assert bomb.stat().st_size < 300_000
+    v = load(con, tmp_path, bomb, cfg)
+    assert v.status == "refused"
+    assert v.message.startswith("bomb.xlsx：未导入——Excel 文件解压后")
+    assert "超过上限 1 MB（configs/ingest.yaml 的 xlsx_max_uncompressed_mb）" in v.message
+    good = _xlsx(tmp_path / "good.xlsx", GOOD)
+    assert load(con, tmp_path, good, cfg).rows_loaded == 2
+
+
+def test_memory_limit_defaults_to_a_fraction_of_ram(con, monkeypatch):
+    import psutil
+    from pipeline.ingest import MEMORY_LIMIT_ENV, _memory_limit
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    fresh = duckdb.connect()
+    want = fresh.execute(f"SET memory_limit = '{int(psutil.virtual_memory().total * 0.25) >> 20}MB'; "
+                         "SELECT current_setting('memory_limit')").fetchall()[0][0]
+    with _memory_limit(con, None, 0.25):
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == want != before
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before

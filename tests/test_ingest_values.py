@@ -126,3 +126,68 @@ def test_enum_key_is_what_duckdb_computes_from_the_cell(con):
     sql_keys = [r[0] for r in con.execute(
         f"SELECT regexp_replace({C.text_sql('c')}, '\\s+', '', 'g') FROM t ORDER BY rowid").fetchall()]
     assert sql_keys == [enum_key(s) for s in samples]
+
+
+# ------------------------------------------------------------------ item 5: 户号 as numbers
+def _xlsx(path: Path, rows) -> Path:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v)          # ints and floats are written as Excel numbers
+    wb.close()
+    return path
+
+
+def test_numeric_account_numbers_get_their_leading_zero_back(con, tmp_path):
+    acc = _xlsx(tmp_path / "用户档案.xlsx", [
+        ["户号", "户名", "用电地址"],
+        [510018030, "甲鞋厂", "林口社区灵光路45号"],        # Excel number: the 0 is gone
+        [510018031.0, "乙厂", "张前社区工业路88号"],
+        ["0510018032", "丙厂", "林格社区创业路12号"],       # a text cell: kept as it is
+        ["5.10018033E8", "丁厂", "英塘社区英塘路7号"],       # scientific, every digit kept
+        ["1.23457E+11", "戊厂", "英塘社区英塘路8号"],        # scientific, digits lost
+    ])
+    [v] = ingest_files(con, "power_accounts", [acc], CONFIGS, None)
+    assert (v.rows_loaded, v.rows_rejected, v.warnings) == (4, 1, 1)
+    assert q(con, "SELECT src_row, account_no FROM stg_power_accounts ORDER BY src_row") == [
+        (2, "0510018030"), (3, "0510018031"), (4, "0510018032"), (5, "0510018033")]
+    reason = "户号有 3 行少了开头的 0（Excel 把它当成了数字），已按 10 位补足，如第 2 行 510018030 → 0510018030；请把该列设为文本后导出"
+    assert q(con, 'SELECT src_row, "column", value, reason, severity FROM rejects ORDER BY src_row') == [
+        (2, "户号", "510018030", reason, "warning"),
+        (6, "户号", "1.23457E+11", "户号被 Excel 改成了科学计数法，无法还原，请把该列设为文本后重新导出", "reject"),
+    ]
+    assert reason in v.message
+
+    # the readings of the same office, also exported from Excel, meet their accounts
+    rd = tmp_path / "用电量.csv"
+    rd.write_text("户号,日期,总电量\n510018030,2021-07-01,10\n510018030.0,2021-07-02,11\n"
+                  "0510018031,2021-07-01,5\n", encoding="utf-8")
+    [w] = ingest_files(con, "power_readings", [rd], CONFIGS, None)
+    assert (w.rows_loaded, w.warnings) == (3, 1)
+    assert q(con, "SELECT r.account_no, r.day::VARCHAR, a.account_name FROM stg_power_readings r "
+                  "JOIN stg_power_accounts a USING (account_no) ORDER BY ALL") == [
+        ("0510018030", "2021-07-01", "甲鞋厂"), ("0510018030", "2021-07-02", "甲鞋厂"),
+        ("0510018031", "2021-07-01", "乙厂")]
+
+
+def test_accounts_of_full_length_take_the_fast_path_unchanged(con, tmp_path):
+    rd = tmp_path / "r.csv"
+    rd.write_text("户号,日期,总电量\n0510018030,2021-07-01,10\n5100180301,2021-07-01,1\n00001,2021-07-01,2\n",
+                  encoding="utf-8")
+    [w] = ingest_files(con, "power_readings", [rd], CONFIGS, None)
+    assert (w.rows_loaded, w.warnings) == (3, 0)
+    assert q(con, "SELECT account_no FROM stg_power_readings ORDER BY ALL") == [
+        ("00001",), ("0510018030",), ("5100180301",)]
+
+
+def test_pad_to_outside_length_is_a_config_error(tmp_path):
+    d = _copy_configs(tmp_path)
+    p = d / "sources" / "power_accounts.yaml"
+    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    data["fields"]["account_no"]["pad_to"] = 30
+    p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert validate_source_configs(d) == ["power_accounts.yaml：字段 account_no 的 pad_to 应为 5–20 之间的整数（户号位数），现为 30"]

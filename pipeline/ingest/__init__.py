@@ -15,7 +15,8 @@ is not CSV/Excel); so is every symlink (never followed: it could point anywhere 
 machine) and every name with a control character (it would forge log lines). Hidden files
 (.DS_Store, Excel's ~$ lock files) are skipped silently.
 
-Memory: DuckDB's own default limit is 80 % of the machine's RAM. On a small machine, or
+Memory: DuckDB's own default limit is 80 % of the machine's RAM; ingest holds it to
+memory_fraction of RAM (configs/ingest.yaml, 0.4). On a small machine, or
 next to other work, set CHEMSIEVE_MEMORY_LIMIT (e.g. "3GB") or pass memory_limit=; the
 limit holds while ingest_files runs (DuckDB spills to disk beyond it) and the
 connection's previous limit is restored afterwards.
@@ -50,12 +51,16 @@ __all__ = [
 
 
 @contextmanager
-def _memory_limit(con, limit: str | None = None):
-    """DuckDB memory_limit = `limit` (default: $CHEMSIEVE_MEMORY_LIMIT) inside the block."""
+def _memory_limit(con, limit: str | None = None, fraction: float = 0.4):
+    """DuckDB memory_limit = `limit` (default: $CHEMSIEVE_MEMORY_LIMIT, else `fraction`
+    of the machine's RAM) inside the block."""
     limit = limit or os.environ.get(MEMORY_LIMIT_ENV) or None
     if not limit:
-        yield
-        return
+        # DuckDB's own default is 80 % of RAM, and the reader's Python side (calamine,
+        # Arrow buffers) comes on top: by default hold DuckDB to `fraction` of RAM
+        # (configs/ingest.yaml memory_fraction), beyond which it spills to disk
+        import psutil
+        limit = f"{max(256, int(psutil.virtual_memory().total * fraction) >> 20)}MB"
     old = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     try:
         con.execute(f"SET memory_limit = '{str(limit).replace(chr(39), '')}'")
@@ -82,7 +87,7 @@ def ingest_files(con, source: str, files: list[Path], config_dir: Path = Path("c
     cfg = load_source_configs(config_dir)[source]
     ensure_schema(con)
     out = []
-    with _memory_limit(con, memory_limit):
+    with _memory_limit(con, memory_limit, cfg.limits.memory_fraction):
         for f in map(Path, files):
             problem = name_problem(f.name)
             out.append(_refused(f.name, source, problem) if problem

@@ -132,6 +132,27 @@ def account_sql(col: str) -> str:
     return f"CASE WHEN regexp_full_match({col}, '[0-9]+') THEN {col} ELSE {compact_sql(col)} END"
 
 
+def account_restore_sql(v: str, pad_to: int | None, min_len: int = 5) -> str:
+    """An account number Excel stored as a number, back as the office wrote it: 510018030,
+    510018030.0 and 5.10018030E8 (every digit still there) → 0510018030 for `pad_to` = 10.
+    Only values without a leading 0 and of at least `min_len` digits are padded (Excel drops
+    every leading 0; a 2-digit "account" is a wrong value, not a stripped one); a scientific form
+    that lost digits (1.23457E+11) stays as it is and is refused by the format checks."""
+    if not pad_to:
+        return v
+    n = int(pad_to)
+    sci = "'^([1-9])\\.?([0-9]*)[eE]\\+?([0-9]+)$'"
+    # 5.10018030E8: 1 + 8 mantissa digits ≥ exponent + 1 = 9 → every digit is known
+    sci_ok = (f"(regexp_full_match({v}, {sci}) AND "
+              f"length(regexp_extract({v}, {sci}, 2)) >= CAST(regexp_extract({v}, {sci}, 3) AS INTEGER))")
+    num = (f"(CASE WHEN regexp_full_match({v}, '[1-9][0-9]*') THEN {v} "
+           f"WHEN regexp_full_match({v}, '[1-9][0-9]*\\.0+') THEN split_part({v}, '.', 1) "
+           f"WHEN {sci_ok} THEN CAST(CAST(CAST({v} AS DOUBLE) AS HUGEINT) AS VARCHAR) END)")
+    return (f"(CASE WHEN {v} IS NULL OR starts_with({v}, '0') THEN {v} "
+            f"WHEN {num} IS NOT NULL AND length({num}) BETWEEN {int(min_len)} AND {n} THEN lpad({num}, {n}, '0') "
+            f"ELSE {v} END)")
+
+
 def account_ok_sql(v: str, min_len: int, max_len: int) -> str:
     return f"regexp_full_match({v}, '[0-9]{{{int(min_len)},{int(max_len)}}}')"
 

@@ -73,6 +73,8 @@ class FieldSpec:
     aliases: dict[str, str] = field(default_factory=dict)
     unit: str | None = None
     length: tuple[int, int] | None = None
+    #: accounts: the office's account length; a number Excel stripped of leading zeros is padded
+    pad_to: int | None = None
     #: dates: the span a value must fall in (first, last day), e.g. the campaign's
     within: tuple[dt.date, dt.date] | None = None
 
@@ -259,10 +261,17 @@ def _parse(source_name: str, data: dict, path: Path, span=None) -> tuple[SourceC
                 errs.append(f"{where}：字段 {fname} 的 length 应为 [最短, 最长] 两个正整数")
                 length = DEFAULT_ACCOUNT_LENGTH
             length = (int(length[0]), int(length[1]))
+            pad_to = spec.get("pad_to")
+            if pad_to is not None and (not isinstance(pad_to, int) or isinstance(pad_to, bool)
+                                       or not length[0] <= pad_to <= length[1]):
+                errs.append(f"{where}：字段 {fname} 的 pad_to 应为 {length[0]}–{length[1]} 之间的整数（户号位数），现为 {pad_to!r}")
+                pad_to = None
+        else:
+            pad_to = None
         fields[fname] = FieldSpec(
             name=fname, type=ftype, synonyms=syns, required=bool(spec.get("required", False)),
             private=bool(spec.get("private", False)), values=values, aliases=aliases,
-            unit=spec.get("unit"), length=length,
+            unit=spec.get("unit"), length=length, pad_to=pad_to,
             within=_within(spec, fname, where, span, errs) if ftype == "date" else None,
         )
     key = data.get("key") or []

@@ -132,7 +132,7 @@ def _field_sql(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, 
                                  f"{L}不在专项整治期间（{lo} 至 {hi}），请核对年月日", "invalid"))
     elif t == "account":
         lo, hi = f.length or (5, 20)
-        val = C.account_sql(raw)
+        val = C.account_restore_sql(C.account_sql(raw), f.pad_to, lo)
         checks.append(_Check(f"{p} AND regexp_full_match({v}, '[0-9.]+[eE][+]?[0-9]+')",
                              f"{L}被 Excel 改成了科学计数法，无法还原，请把该列设为文本后重新导出", "invalid"))
         checks.append(_Check(f"{p} AND NOT {C.account_ok_sql(v, lo, hi)}",
@@ -196,7 +196,10 @@ def _fast_field(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str,
         return f"TRY_CAST({raw} AS {typ})", presence, f"({blank_ok}{plausible})"
     if t == "account":
         lo, hi = f.length or (5, 20)
-        return raw, presence, f"({blank_ok}{C.account_ok_sql(v, lo, hi)})"
+        # a short number without its leading 0 takes the slow path, which pads it
+        short = (f" AND (length({v}) >= {int(f.pad_to)} OR length({v}) < {int(lo)} OR starts_with({v}, '0'))"
+                 if f.pad_to else "")
+        return raw, presence, f"({blank_ok}({C.account_ok_sql(v, lo, hi)}{short}))"
     if t == "plate":
         return raw, presence, f"({blank_ok}{C.plate_ok_sql(v)})"
     return None
@@ -451,6 +454,34 @@ def _mark_duplicates(con, rules: SourceRules, batch_id: int) -> int:
     return ndup
 
 
+def _padded_accounts(con, cfg: SourceConfig, raw: RawTable, base: dict) -> list[str]:
+    """Account numbers Excel stored as numbers (leading zeros lost) that the cleaning padded
+    back to the office's length: one warning per file and column — in `rejects` at the
+    first such row, with the count — not one per row (a whole column is usually affected)."""
+    notes = []
+    row_expr = "_row" if raw.has_row_column else f"(CAST({int(raw.header_row)} AS BIGINT) + rowid + 1)"
+    for f in cfg.fields.values():
+        col = raw.col(f.name) if f.type == "account" and f.pad_to else None
+        if not col:
+            continue
+        c = C.ident(col)
+        clean = C.account_sql(c)
+        fixed = C.account_restore_sql(clean, f.pad_to, (f.length or (5, 20))[0])
+        n, first, example, became = con.execute(
+            f"SELECT count(*), min({row_expr}), arg_min({c}, {row_expr}), arg_min({fixed}, {row_expr}) "
+            f"FROM {RAW} WHERE {fixed} IS DISTINCT FROM {clean} "
+            f"AND regexp_full_match({fixed}, '[0-9]{{{int(f.pad_to)}}}')").fetchall()[0]
+        if not n:
+            continue
+        header = _header_of(raw, cfg, f.name)
+        reason = (f"{header}有 {n} 行少了开头的 0（Excel 把它当成了数字），已按 {f.pad_to} 位补足，"
+                  f"如第 {first} 行 {example} → {became}；请把该列设为文本后导出")
+        con.execute("INSERT INTO rejects VALUES ($b, $s, $fn, $r, $h, $v, $why, 'warning')",
+                    {**base, "r": first, "h": header, "v": example, "why": reason})
+        notes.append(reason)
+    return notes
+
+
 def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, archive_dir: Path | None,
            t0: float, raw: RawTable, plan: _Plan) -> FileVerdict:
     name = path.name
@@ -526,6 +557,7 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
                      f"printf('与第 %d 行关键字段重复，以第 %d 行为准', last_row, last_row), 'reject' FROM {DUP}")
     if parts:
         con.execute(f"INSERT INTO rejects {' UNION ALL '.join(parts)}", params)
+    padded = _padded_accounts(con, cfg, raw, base) if slow else []
     if raw.problems:
         # found by the reader: rows it took out (stray quote, data past the header) and
         # warnings on rows it kept (XLSX cells past the header)
@@ -578,7 +610,7 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
         [batch_id, cfg.source, name, sha, archived, raw.encoding, raw.sheet, raw.header_row, rows_read,
          loaded, rejected, replaced, skipped, warnings, seconds],
     )
-    notes = list(raw.notes)
+    notes = list(raw.notes) + padded
     if rows_read - skipped == 0:
         # a header-only export (or only 合计/blank rows) loads as an empty batch, but the
         # clerk must hear that it held no data: usually a failed or wrongly filtered export

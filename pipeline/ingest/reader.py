@@ -23,7 +23,10 @@ import hashlib
 import io
 import logging
 import os
+import re
 import tempfile
+import zipfile
+from zlib import error as zlib_error
 from array import array
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -612,8 +615,79 @@ def _cell_text(v) -> str | None:
     return str(v)
 
 
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_DIM_REF = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def guard_xlsx(path: Path, display: str, limits) -> None:
+    """Refuse an XLSX before calamine opens it when it would take unbounded memory: calamine
+    allocates its whole used range at once (one cell at XFD1048576 is 17 billion cells, an
+    abort in Rust, not an exception) and inflates every XML part. Checked: the parts'
+    declared sizes and compression ratios, then, streaming, their real inflated size and
+    each sheet's <dimension ref> and its right-most, lowest cell reference."""
+    max_bytes = limits.xlsx_max_uncompressed_mb << 20
+    where = "（configs/ingest.yaml 的 {}）"
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise FileRefused(display, "Excel 文件已损坏或无法读取") from None
+    with zf:
+        infos = zf.infolist()
+        declared = sum(i.file_size for i in infos)
+        if declared > max_bytes:
+            raise FileRefused(display, f"Excel 文件解压后有 {declared >> 20} MB，超过上限 "
+                                       f"{limits.xlsx_max_uncompressed_mb} MB" + where.format("xlsx_max_uncompressed_mb"))
+        for i in infos:
+            if i.file_size > (50 << 20) and i.file_size > limits.xlsx_max_ratio * max(1, i.compress_size):
+                raise FileRefused(display, f"Excel 文件的压缩比为 {i.file_size // max(1, i.compress_size)} 倍，超过上限 "
+                                           f"{limits.xlsx_max_ratio:g} 倍" + where.format("xlsx_max_ratio")
+                                  + "，可能是“压缩炸弹”")
+        inflated = 0
+        for i in infos:
+            sheet = i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
+            if not (sheet or i.filename.endswith("sharedStrings.xml")):
+                continue
+            max_col = max_row = 0
+            carry = b""
+            try:
+                with zf.open(i) as fh:
+                    while True:
+                        block = fh.read(1 << 20)
+                        if not block:
+                            break
+                        inflated += len(block)
+                        if inflated > max_bytes:
+                            raise FileRefused(display, f"Excel 文件解压后超过上限 {limits.xlsx_max_uncompressed_mb} MB"
+                                              + where.format("xlsx_max_uncompressed_mb"))
+                        if not sheet:
+                            continue
+                        text = carry + block
+                        for rx in (_DIM_REF, _CELL_REF):
+                            for m in rx.finditer(text):
+                                max_col = max(max_col, _col_number(m.group(1)))
+                                max_row = max(max_row, int(m.group(2)))
+                        carry = text[-256:]
+                        if max_col * max_row > limits.xlsx_max_cells:
+                            raise FileRefused(
+                                display, f"工作表的范围达 {max_row} 行 × {max_col} 列（{max_col * max_row} 格），超过上限 "
+                                         f"{limits.xlsx_max_cells} 格" + where.format("xlsx_max_cells")
+                                         + "；请删去远处的空单元格或只导出需要的区域")
+            except (zipfile.BadZipFile, OSError, EOFError, zlib_error):
+                raise FileRefused(display, "Excel 文件已损坏或无法读取") from None
+
+
 def read_excel_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConfig, display: str, kind: str) -> RawTable:
     from python_calamine import CalamineWorkbook
+
+    if kind == "xlsx":
+        guard_xlsx(path, display, cfg.limits)
 
     try:
         wb = CalamineWorkbook.from_path(str(path))
