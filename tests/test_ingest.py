@@ -487,3 +487,26 @@ def test_gcj02_to_wgs84_macro_round_trip(con):
         assert 300 < math.hypot((glon - lon) * 101000, (glat - lat) * 111000) < 800
         wlon, wlat = q(con, gcj_to_wgs_sql("SELECT ?::DOUBLE AS lon, ?::DOUBLE AS lat", "lon", "lat"), glon, glat)[0]
         assert math.hypot((wlon - lon) * 101000, (wlat - lat) * 111000) < 1.0
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_reading_dated_in_the_future_is_refused_but_a_licence_may_expire_later(con, load, tmp_path,
+                                                                                 monkeypatch, fast):
+    # a reading dated 2099 used to load and make the run "as of 2099": every window empty and
+    # the power signals failed (drill_hostile H30). A licence's expiry lies ahead by nature.
+    import pipeline.ingest.engine as engine
+    monkeypatch.setattr(engine, "FAST_PATH", fast, raising=False)
+    f = csv_file(tmp_path, "r.csv",
+                 "户号,日期,总电量\n"
+                 "0510018030,2021-06-01,12\n"
+                 "0510018030,2099-01-01,13\n"
+                 "0510018030,2021-06-02,14\n")
+    [v] = load("power_readings", f)
+    assert q(con, "SELECT day::VARCHAR, kwh FROM stg_power_readings ORDER BY day") == [
+        ("2021-06-01", 12.0), ("2021-06-02", 14.0)]
+    assert rejects(con) == [(3, "日期", "2099-01-01", "日期晚于今天，请核对年份（记录的日期不能在将来）", "reject")]
+    lic = csv_file(tmp_path, "l.csv",
+                   "许可证编号,单位名称,许可类别,有效期起,有效期至\n"
+                   f"闽WH安许证字[2021]001号,某化工有限公司,经营许可,2021-01-01,{dt.date.today().year + 3}-01-01\n")
+    load("licenses", lic)
+    assert q(con, "SELECT year(valid_to) FROM stg_licenses") == [(dt.date.today().year + 3,)]

@@ -127,6 +127,11 @@ def plausible_date_sql(v: str) -> str:
     return f"(year({v}) BETWEEN {YEAR_MIN} AND {YEAR_MAX})"
 
 
+def future_date_sql(v: str) -> str:
+    """A date/timestamp/month after tomorrow (one day of slack for clocks and time zones)."""
+    return f"(CAST({v} AS DATE) > current_date + 1)"
+
+
 def account_sql(col: str) -> str:
     """Account numbers stay text: leading zeros kept, blanks and full-width removed."""
     return f"CASE WHEN regexp_full_match({col}, '[0-9]+') THEN {col} ELSE {compact_sql(col)} END"

@@ -77,6 +77,9 @@ class FieldSpec:
     pad_to: int | None = None
     #: dates: the span a value must fall in (first, last day), e.g. the campaign's
     within: tuple[dt.date, dt.date] | None = None
+    #: dates: a value may lie ahead of today (a licence's expiry); otherwise a date after
+    #: tomorrow is refused — a reading dated 2099 would make the whole run "as of 2099"
+    future: bool = False
 
     @property
     def label(self) -> str:
@@ -273,6 +276,7 @@ def _parse(source_name: str, data: dict, path: Path, span=None) -> tuple[SourceC
             private=bool(spec.get("private", False)), values=values, aliases=aliases,
             unit=spec.get("unit"), length=length, pad_to=pad_to,
             within=_within(spec, fname, where, span, errs) if ftype == "date" else None,
+            future=bool(spec.get("future", False)),
         )
     key = data.get("key") or []
     if isinstance(key, str):

@@ -125,6 +125,9 @@ def _field_sql(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str, 
         checks.append(_Check(f"{p} AND {v} IS NULL", f"{word}无法识别", "invalid"))
         checks.append(_Check(f"NOT {C.plausible_date_sql(v)}",
                              f"{word}不合理（应在 {C.YEAR_MIN}–{C.YEAR_MAX} 年之间）", "invalid"))
+        if not f.future:
+            checks.append(_Check(f"{C.plausible_date_sql(v)} AND {C.future_date_sql(v)}",
+                                 f"{word}晚于今天，请核对年份（记录的日期不能在将来）", "invalid"))
         if f.within is not None and t == "date":
             lo, hi = f.within
             checks.append(_Check(f"{C.plausible_date_sql(v)} AND {v} NOT BETWEEN {C.lit(lo.isoformat())}::DATE "
@@ -193,6 +196,8 @@ def _fast_field(f: FieldSpec, raw: str | None, rules: SourceRules) -> tuple[str,
         # and a range comparison is what year() BETWEEN says, without extracting the year
         typ = "DATE" if t == "date" else "TIMESTAMP"
         plausible = f"({v} >= {typ} '{C.YEAR_MIN}-01-01' AND {v} < {typ} '{C.YEAR_MAX + 1}-01-01')"
+        if not f.future:
+            plausible = f"({plausible} AND NOT {C.future_date_sql(v)})"
         return f"TRY_CAST({raw} AS {typ})", presence, f"({blank_ok}{plausible})"
     if t == "account":
         lo, hi = f.length or (5, 20)

@@ -112,18 +112,21 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
         _write_csv(part, out_dir / f"visit_list_{name}.csv")
         sheets[name] = part
         counts[name] = len(part)
-    _write_xlsx(sheets, out_dir / "visit_lists.xlsx", notes or [])
+    _write_xlsx(sheets, out_dir / "visit_lists.xlsx", notes or [], None if as_of == dt.date.max else as_of)
     write_link_candidates(con, out_dir / "link_candidates.csv")
     log.debug("publish: %d listed premises in %d community lists → %s", len(listed), len(names), out_dir)
     # the user's line (text.LOG_PUBLISHED) is logged by screen once the folder is in its final place
     return counts
 
 
-def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str]) -> None:
+def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str],
+                run_date: dt.date | None = None) -> None:
     widths = {"排名": 6, "社区": 8, "工作点": 10, "场所编号": 13, "名称": 30, "地址": 36,
               "统一社会信用代码": 21, "用电户号": 14, "主要负责人": 10, "联系电话": 14,
               "风险分": 8, "建议整治类别": 12, "主要依据": 80, "经度": 11, "纬度": 11, "本周新增": 9}
     with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+        # the workbook's creation time is the run date, not the clock: same inputs, same bytes
+        xw.book.set_properties({"created": dt.datetime.combine(run_date or dt.date(2000, 1, 1), dt.time())})
         wrap = xw.book.add_format({"text_wrap": True, "valign": "top"})
         info = pd.DataFrame({text.NOTES_SHEET: [safe_cell(n) for n in notes] or [text.NO_NOTES]})
         info.to_excel(xw, sheet_name=text.NOTES_SHEET, index=False)

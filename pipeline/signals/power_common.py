@@ -285,7 +285,9 @@ def peer_stats(values: pd.Series, groups: pd.Series, min_peers: int = 0) -> pd.D
     """Median and MAD-sigma of `values` per group. A group with fewer than `min_peers`
     members has no reliable statistics of its own: it gets those of the whole population
     (peer_group '全部用户')."""
-    df = pd.DataFrame({"g": groups.fillna("未知类别").to_numpy(), "v": values.to_numpy()}).dropna()
+    # numeric even when empty: an empty object column made `v - median` a str/float TypeError
+    df = pd.DataFrame({"g": groups.fillna("未知类别").to_numpy(),
+                       "v": pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)}).dropna()
     med = df.groupby("g")["v"].median()
     mad = df.assign(d=(df["v"] - df["g"].map(med)).abs()).groupby("g")["d"].median() * MAD_SIGMA
     n = df.groupby("g")["v"].size()
