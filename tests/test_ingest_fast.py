@@ -51,8 +51,8 @@ def _ingest_all(tmp_path, fast: bool, monkeypatch):
         "合计,,100,,,,,\n",
         encoding="utf-8")
     readings2 = d / "r2.csv"                                # newer export: replaces 07-05 and 07-12
-    readings2.write_text("户号,日期,总电量\n0012345678,2021-07-05,99\n0012345680,2021-07-12,1\n"
-                         "0099999999,2030-01-01,1\n", encoding="utf-8")
+    readings2.write_text("户号,日期,总电量\n0099999999,2030-01-01,1\n"     # in the future: refused
+                         "0012345678,2021-07-05,99\n0012345680,2021-07-12,1\n", encoding="utf-8")
     tracks = d / "t.csv"
     tracks.write_text(
         "车牌号,定位时间,经度,纬度,速度,方向\n"
@@ -85,16 +85,17 @@ def test_fast_path_gives_exactly_the_full_cleaning(tmp_path, monkeypatch):
     full = _ingest_all(tmp_path, False, monkeypatch)
     assert fast == full
     # read, loaded, rejected, replaced, skipped, warnings
-    assert [b[2:] for b in fast["batches"]] == [(16, 7, 7, 0, 2, 0), (3, 3, 0, 1, 0, 0),
+    assert [b[2:] for b in fast["batches"]] == [(16, 7, 7, 0, 2, 0), (3, 2, 1, 1, 0, 0),
                                                 (7, 3, 4, 0, 0, 0), (3, 3, 0, 0, 0, 3)]
     by_reason = {(r[0], r[2]): r[5] for r in fast["rejects"]}
     assert by_reason[("power_readings", 3)] == "与第 12 行关键字段重复，以第 12 行为准"
     assert by_reason[("power_readings", 4)] == "与第 13 行关键字段重复，以第 13 行为准"
     assert by_reason[("power_readings", 15)] == "总电量为空"      # empty not_empty number
+    assert by_reason[("power_readings", 2)] == "日期晚于今天，请核对年份（记录的日期不能在将来）"   # r2.csv
     assert by_reason[("tracks", 6)] == "经度为空"                 # empty coordinates
     assert by_reason[("tracks", 2)] == "与第 8 行关键字段重复，以第 8 行为准"
     readings = {(r[1], r[2]): (r[0], r[4]) for r in fast["stg_power_readings"]}
-    assert readings[("0012345678", dt.date(2021, 7, 5))] == (2, 99.0)       # replaced by r2.csv
+    assert readings[("0012345678", dt.date(2021, 7, 5))] == (3, 99.0)       # replaced by r2.csv (row 3)
     assert readings[("0012345678", dt.date(2021, 7, 6))] == (13, 14.0)      # last row wins
     assert readings[("0012345679", dt.date(2021, 7, 10))] == (9, 5.0)       # padded account
     assert readings[("0012345679", dt.date(2021, 7, 11))] == (11, 5.0)      # Excel serial
