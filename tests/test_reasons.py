@@ -16,7 +16,7 @@ from tests.test_scoring_rules import _own_premises
 AS_OF = dt.date(2021, 7, 5)
 
 
-def test_reasons_are_deduplicated_by_kind_and_the_discount_note_agrees_with_the_score(tmp_path):
+def _ranking_reasons(tmp_path, rows, cfg=None):
     con = stg_db()
     _own_premises(con, {"P1": [("power_accounts", "0510000001")], "P2": [("power_accounts", "0510000002")]})
     con.execute("UPDATE premises SET name = premises_id")
@@ -24,6 +24,21 @@ def test_reasons_are_deduplicated_by_kind_and_the_discount_note_agrees_with_the_
                 "is_person BOOLEAN, name VARCHAR)")
     con.execute("CREATE TABLE evidence (run_id INTEGER, premises_id VARCHAR, signal VARCHAR, family VARCHAR, "
                 "strength DOUBLE, value VARCHAR, baseline VARCHAR, sentence VARCHAR)")
+    for pid, sig, fam, st, sen in rows:
+        con.execute("INSERT INTO evidence VALUES (1, ?, ?, ?, ?, NULL, NULL, ?)", [pid, sig, fam, st, sen])
+    cfg = cfg or project_config()
+    from pipeline.link import _load_reference
+
+    _load_reference(con, cfg)
+    con.execute("CREATE TABLE link_candidates (source_l VARCHAR, key_l VARCHAR, source_r VARCHAR, key_r VARCHAR, "
+                "score DOUBLE, premises_l VARCHAR, name_l VARCHAR, address_l VARCHAR, premises_r VARCHAR, "
+                "name_r VARCHAR, address_r VARCHAR)")
+    score_premises(con, cfg, 1, AS_OF)
+    publish_lists(con, cfg, 1, tmp_path, as_of=AS_OF)
+    return pd.read_csv(tmp_path / "ranking.csv", encoding="utf-8-sig", dtype=str).set_index("场所编号")["主要依据"]
+
+
+def test_reasons_are_deduplicated_by_kind_and_the_discount_note_agrees_with_the_score(tmp_path):
     rows = [
         # P1: the same waybills told twice (licence scope and unlicensed receipt), the same rise
         # in power told twice, a night share and a tip-off
@@ -37,18 +52,17 @@ def test_reasons_are_deduplicated_by_kind_and_the_discount_note_agrees_with_the_
         ("P2", "truck_stop", "transport", 0.4, "危货车辆夜间停留 2 次"),
         ("P2", "waybill_stop_mismatch", "transport", 0.6, "运单未在申报地卸货"),
     ]
-    for pid, sig, fam, st, sen in rows:
-        con.execute("INSERT INTO evidence VALUES (1, ?, ?, ?, ?, NULL, NULL, ?)", [pid, sig, fam, st, sen])
-    cfg = project_config()
-    from pipeline.link import _load_reference
-
-    _load_reference(con, cfg)
-    con.execute("CREATE TABLE link_candidates (source_l VARCHAR, key_l VARCHAR, source_r VARCHAR, key_r VARCHAR, "
-                "score DOUBLE, premises_l VARCHAR, name_l VARCHAR, address_l VARCHAR, premises_r VARCHAR, "
-                "name_r VARCHAR, address_r VARCHAR)")
-    score_premises(con, cfg, 1, AS_OF)
-    publish_lists(con, cfg, 1, tmp_path, as_of=AS_OF)
-    got = pd.read_csv(tmp_path / "ranking.csv", encoding="utf-8-sig", dtype=str).set_index("场所编号")["主要依据"]
+    got = _ranking_reasons(tmp_path, rows)
     assert got["P1"] == ("运单甲 16 张；居民户用电为中位数 30 倍；夜间用电占 70%；"
                          "建议整治类别 3：无营业执照、无危化品许可")
     assert got["P2"] == "运单未在申报地卸货；建议整治类别 3：无营业执照、无危化品许可"
+
+
+def test_each_reason_is_cut_to_max_reason_chars(tmp_path):
+    cfg = project_config()
+    cfg.scoring["max_reason_chars"] = 20
+    long = "夜间用电占全天的百分之七十，" * 5                      # 70 characters
+    got = _ranking_reasons(tmp_path, [("P1", "power_night", "power", 0.9, long),
+                                      ("P2", "power_night", "power", 0.9, "夜间用电占 70%")], cfg)
+    assert got["P1"].split("；")[0] == long[:19] + "…"
+    assert got["P2"].split("；")[0] == "夜间用电占 70%"

@@ -16,7 +16,10 @@ WITH ev AS (
 ),
 reasons AS (
     -- the strongest reasons first, at most $max_reasons of them
-    SELECT premises_id, array_to_string(list(sentence ORDER BY pts DESC, signal)[1:$max_reasons], $sep) AS reasons
+    -- each cut to $max_chars (the evidence table keeps the whole sentence)
+    SELECT premises_id, array_to_string(list(CASE WHEN length(sentence) > $max_chars
+                                                  THEN left(sentence, $max_chars - 1) || '…' ELSE sentence END
+                                             ORDER BY pts DESC, signal)[1:$max_reasons], $sep) AS reasons
     FROM ev GROUP BY premises_id
 ),
 accounts AS (
