@@ -90,7 +90,8 @@ def test_random_picks_are_drawn_per_week_and_kept_until_visited(tmp_path):
         _, again, manifest = _run(tmp_path, inbox, cfg, day)
         assert _picks(again) == picks
         assert list(again["场所编号"]) == list(first["场所编号"])
-        assert set(again["本周新增"]) == {"否"}
+        # 本周新增 is against last week's list: as in the week's first run, not flipped to 否
+        assert list(again["本周新增"]) == list(first["本周新增"]) and set(first["本周新增"]) == {"是"}
         assert manifest["left_the_list"] == []
 
     # one pick is visited: it leaves (with the visit as its reason) and the next in the week's order
@@ -110,6 +111,8 @@ def test_random_picks_are_drawn_per_week_and_kept_until_visited(tmp_path):
     # next week: a new draw; the unvisited picks of last week leave with the weekly draw as the reason
     res, nxt, manifest = _run(tmp_path, inbox, cfg, monday + dt.timedelta(days=7))
     new_picks = _picks(nxt)
+    new_this_week = dict(zip(nxt["场所编号"], nxt["本周新增"]))
+    assert {p for p, v in new_this_week.items() if v == "是"} == new_picks - (now | picks)   # vs last week's last list
     assert len(new_picks) == 2 and new_picks != now and visited not in new_picks
     left = {r["premises_id"]: r["reason"] for r in manifest["left_the_list"]}
     assert left == {p: "随机抽查每周重新抽取：上周抽中、未检查，本周未再抽中" for p in now - new_picks}

@@ -96,7 +96,7 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
         {"run_id": run_id, "sep": text.REASON_SEP, "max_reasons": int(cfg.scoring.get("max_reasons", 3)),
-         "max_chars": int(cfg.scoring.get("max_reason_chars", 150)),
+         "max_chars": int(cfg.scoring.get("max_reason_chars", 150)), "as_of": as_of,
          "random_note": text.RANDOM_PICK, "fill_note": score_text.FILL_NOTE,
          "min_score": float(cfg.scoring["min_score_for_list"]),
          },
