@@ -126,6 +126,17 @@ def simulate_world(out: Path, seed: int = 7, scale: str = "tiny") -> Path:
     return out
 
 
+def start_drill(work: Path, world_seed: int) -> tuple[Path, Path, float, Path]:
+    """(work, logs, start time, world): a fresh logs folder under `work` and the tiny world."""
+    work = work.resolve()
+    logs = work / "logs"
+    if logs.exists():
+        shutil.rmtree(logs)
+    logs.mkdir(parents=True)
+    t_start = time.monotonic()
+    return work, logs, t_start, simulate_world(work / f"world-{world_seed}", seed=world_seed)
+
+
 def screen_cmd(inbox: Path, wdir: Path, date: str) -> list[str]:
     """screen with everything under wdir (db, archive beside it, out, decisions)."""
     return pipeline_cmd("screen", "--inbox", inbox, "--db", wdir / "wh.duckdb", "--out", wdir / "out",

@@ -54,7 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from drill_common import (ROOT, batch_faults, batch_files, compare_lists, fmt_table, list_digests,  # noqa: E402
-                          open_ok, pipeline_cmd, rows_lost, run_child, screen_cmd, simulate_world,
+                          open_ok, pipeline_cmd, rows_lost, run_child, screen_cmd, start_drill,
                           warehouse_state)
 
 W1, RETURNS, W2 = "2021-07-05", "2021-07-08", "2021-07-12"
@@ -226,13 +226,7 @@ def main() -> int:
     ap.add_argument("--world-seed", type=int, default=7)
     ap.add_argument("--work", type=Path, default=ROOT / "data/bench/drill-kill")
     a = ap.parse_args()
-    work = a.work.resolve()
-    logs = work / "logs"
-    if logs.exists():
-        shutil.rmtree(logs)
-    logs.mkdir(parents=True)
-    t_start = time.monotonic()
-    world = simulate_world(work / f"world-{a.world_seed}", seed=a.world_seed)
+    work, logs, t_start, world = start_drill(a.work, a.world_seed)
     trial = work / "t"
     rng = random.Random(a.seed)
     n2 = round(a.trials * a.week2_share)

@@ -37,7 +37,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from drill_common import (CJK, ROOT, _child_env, batch_faults, batch_files, fmt_table, open_ok,  # noqa: E402
-                          pipeline_cmd, rows_lost, run_child, screen_cmd, simulate_world, warehouse_state)
+                          pipeline_cmd, rows_lost, run_child, screen_cmd, start_drill, warehouse_state)
 
 W1, W2 = "2021-07-05", "2021-07-12"
 LOCK_WORDS = ("正被", "使用")
@@ -111,13 +111,7 @@ def main() -> int:
     ap.add_argument("--world-seed", type=int, default=7)
     ap.add_argument("--work", type=Path, default=ROOT / "data/bench/drill-writers")
     a = ap.parse_args()
-    work = a.work.resolve()
-    logs = work / "logs"
-    if logs.exists():
-        shutil.rmtree(logs)
-    logs.mkdir(parents=True)
-    t_start = time.monotonic()
-    world = simulate_world(work / f"world-{a.world_seed}", seed=a.world_seed)
+    work, logs, t_start, world = start_drill(a.work, a.world_seed)
     inbox = world / "inbox"
     trial = work / "t"
 
