@@ -87,7 +87,10 @@ def test_random_picks_are_drawn_per_week_and_kept_until_visited(tmp_path):
 
     # a rerun the same day, and a second run in the same week: the same lists, nothing new, nothing left
     for day in (monday, monday + dt.timedelta(days=2)):
-        _, again, manifest = _run(tmp_path, inbox, cfg, day)
+        res, again, manifest = _run(tmp_path, inbox, cfg, day)
+        # and the report counts the new ones as the lists mark them
+        n_new = int((again["本周新增"] == "是").sum())
+        assert f"其中新增 {n_new} 处" in (res.out_dir / "report.html").read_text(encoding="utf-8")
         assert _picks(again) == picks
         assert list(again["场所编号"]) == list(first["场所编号"])
         # 本周新增 is against last week's list: as in the week's first run, not flipped to 否

@@ -82,6 +82,13 @@ def left_the_list(con, cfg: Config, run_id: int, as_of) -> list[dict]:
     return df.to_dict("records")
 
 
+def last_week_run(con, run_id: int, day) -> int | None:
+    """The run whose list 本周新增 is measured against (the lists and the report agree)."""
+    ensure_runs_table(con)
+    return con.execute((HERE / "last_week_run.sql").read_text(encoding="utf-8"),
+                       {"run_id": run_id, "as_of": day}).fetchone()[0]
+
+
 def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str] | None = None,
                   as_of=None) -> dict[str, int]:
     """Write the lists of one run into out_dir; return rows per community list. `notes`
@@ -96,7 +103,8 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
     rows = con.execute(
         (HERE / "rows.sql").read_text(encoding="utf-8"),
         {"run_id": run_id, "sep": text.REASON_SEP, "max_reasons": int(cfg.scoring.get("max_reasons", 3)),
-         "max_chars": int(cfg.scoring.get("max_reason_chars", 150)), "as_of": as_of,
+         "max_chars": int(cfg.scoring.get("max_reason_chars", 150)),
+         "prev_run": last_week_run(con, run_id, as_of),
          "random_note": text.RANDOM_PICK, "fill_note": score_text.FILL_NOTE,
          "min_score": float(cfg.scoring["min_score_for_list"]),
          },

@@ -212,10 +212,12 @@ def write_report(con, cfg: Config, run_id: int, as_of: dt.date, out_dir: Path,
     batches = con.execute("""
         SELECT source, count(*), sum(rows_loaded), sum(rows_rejected), max(loaded_at)::DATE
         FROM batches GROUP BY source ORDER BY source""").fetchall()
+    from pipeline.publish import last_week_run
+
     new = con.execute("""
         SELECT count(*) FROM visit_lists WHERE run_id = ? AND premises_id NOT IN (
-            SELECT premises_id FROM visit_lists WHERE run_id = (SELECT max(run_id) FROM visit_lists WHERE run_id < ?))""",
-        [run_id, run_id]).fetchone()[0]
+            SELECT premises_id FROM visit_lists WHERE run_id = ?)""",
+        [run_id, last_week_run(con, run_id, run_date)]).fetchone()[0]
     prog = progress(con, cfg, run_id, run_date)
     weekly = weekly_hit_rates(con, run_date)
 

@@ -32,16 +32,9 @@ people AS (
     FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
     GROUP BY m.premises_id
 ),
--- 本周新增: not on the list of the last run of an EARLIER week. A rerun, or a second run in
--- the same week, marks the same places as new as the week's first run did: identical inputs
--- in one week give identical lists (comparing with the previous run flipped every 是 to 否).
--- A run without a runs row (stage tests) counts as an earlier week's.
+-- 本周新增: not on the list of $prev_run, the last run of an earlier week (publish.last_week_run)
 prev AS (
-    SELECT premises_id FROM visit_lists WHERE run_id = (
-        SELECT max(v.run_id) FROM visit_lists v LEFT JOIN runs r USING (run_id)
-        WHERE v.run_id < $run_id
-          AND (r.run_id IS NULL
-               OR date_trunc('week', coalesce(r.run_date, r.as_of))::DATE < date_trunc('week', $as_of::DATE)::DATE))
+    SELECT premises_id FROM visit_lists WHERE run_id = $prev_run
 )
 SELECT s.rank, v.list_rank AS rank_in_community, s.community, c.work_point, s.premises_id, p.name, p.address, p.uscc,
        a.accounts, pe.legal_rep, pe.phone, s.score, s.category,
