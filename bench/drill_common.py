@@ -24,6 +24,8 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from pipeline.screen import sha256_file
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SOURCES = ("registry", "licenses", "power_accounts", "power_readings", "waybills", "tracks",
@@ -143,12 +145,7 @@ def screen_cmd(inbox: Path, wdir: Path, date: str) -> list[str]:
                         "--decisions", wdir / "dec", "--date", date)
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256 = sha256_file      # the manifest's own file hash
 
 
 def xlsx_without_core(path: Path) -> str:

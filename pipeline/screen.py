@@ -75,7 +75,7 @@ def latest_data_date(con) -> dt.date:
     return dt.date.today()
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -204,7 +204,7 @@ def screen(inbox: Path, db_path: Path, out_root: Path, as_of: dt.date | None = N
             "as_of": as_of.isoformat(),
             "run_date": run_date.isoformat(),
             "config_hash": cfg.digest,
-            "config_files": {str(p.relative_to(config_dir)): _sha256(p)
+            "config_files": {str(p.relative_to(config_dir)): sha256_file(p)
                              for p in sorted(Path(config_dir).rglob("*.yaml"))},
             "inputs": _inputs(con),
             "this_run_files": [asdict(v) for v in verdicts],
