@@ -17,6 +17,7 @@ def stg_db() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     run_sql_file(con, ROOT / "pipeline" / "macros.sql")
     run_sql_file(con, ROOT / "pipeline" / "ingest" / "schema.sql")
+    run_sql_file(con, ROOT / "pipeline" / "link" / "known.sql")   # int_registry / int_power_accounts views
     return con
 
 
@@ -44,7 +45,7 @@ def daily_readings(con, account_no: str, start: str, days: int, kwh: float, vall
     """Daily readings for one account; optionally a level change from day index step_day."""
     con.execute(
         """
-        INSERT INTO stg_power_readings
+        INSERT INTO stg_power_readings (batch_id, src_row, account_no, day, period, kwh, kwh_peak, kwh_flat, kwh_valley)
         SELECT 1, 2 + i, ?, ?::DATE + i::INTEGER, 'day', k, k * (1 - ?) / 2, k * (1 - ?) / 2, k * ?
         FROM (SELECT i, CASE WHEN ? IS NOT NULL AND i >= ? THEN ? ELSE ? END AS k FROM range(?) t(i))
         """,

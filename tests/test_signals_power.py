@@ -31,7 +31,7 @@ def _account(no: str, n: int, name: str, category: str = "一般工商业用电"
 def _tou(con, account_no: str, start: str, days: int, sql_kwh: str, valley: float, peak: float) -> None:
     """Readings whose kWh is an SQL expression of the day index i, with fixed shares."""
     con.execute(
-        f"""INSERT INTO stg_power_readings
+        f"""INSERT INTO stg_power_readings (batch_id, src_row, account_no, day, period, kwh, kwh_peak, kwh_flat, kwh_valley)
             SELECT 1, 2 + i, ?, ?::DATE + i::INTEGER, 'day', k, k * ?, k * (1 - ? - ?), k * ?
             FROM (SELECT i, ({sql_kwh})::DOUBLE AS k FROM range(?) t(i))""",
         [account_no, start, peak, peak, valley, valley, days])

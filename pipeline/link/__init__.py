@@ -1,6 +1,8 @@
 """Link stage: source records → `premises`, `premises_members`, `places`, `link_candidates`.
 
 Steps (each leaves a table an analyst can open):
+  int_power_accounts, int_registry   views: the roster / registry plus accounts and firms
+                       known only from an office's list or monthly bills (known.sql)
   int_link_records   the linkable records of every source (records.sql)
   int_link_parsed    + parsed name (core 字号, trade, form, person?) and address
                        (community, road, number, qualifier) (parse.py)
@@ -177,6 +179,11 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
     return keep
 
 
+def known_records(con) -> None:
+    """int_power_accounts / int_registry: the full exports plus what only a list names (known.sql)."""
+    run_sql_file(con, HERE / "known.sql")
+
+
 def build_premises(con, cfg: Config) -> dict[str, int]:
     """Build premises, premises_members, places and link_candidates from the stg_* tables."""
     from pipeline.ingest import ensure_schema
@@ -185,6 +192,7 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     ensure_schema(con)
     lk = cfg.linking
     _load_reference(con, cfg)
+    known_records(con)
     run_sql_file(con, HERE / "records.sql")
     aliases = {c["name"]: c.get("aliases", []) for c in cfg.communities}
     n = parse_records(con, [c["name"] for c in cfg.communities], aliases)

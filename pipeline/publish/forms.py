@@ -134,7 +134,7 @@ def latest_outcomes(con, cfg, as_of, run_id: int | None = None) -> list[dict]:
     reg = ("""LEFT JOIN (
                 SELECT m.premises_id, arg_min(r.legal_rep, r.source_key) FILTER (WHERE r.legal_rep IS NOT NULL) AS legal_rep,
                        arg_min(r.phone, r.source_key) FILTER (WHERE r.phone IS NOT NULL) AS phone
-                FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+                FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
                 GROUP BY m.premises_id) g ON g.premises_id = o.premises_id""" if has_members
            else "LEFT JOIN (SELECT NULL::VARCHAR AS premises_id, NULL::VARCHAR AS legal_rep, "
                 "NULL::VARCHAR AS phone) g ON false")

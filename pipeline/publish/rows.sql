@@ -29,7 +29,7 @@ accounts AS (
 people AS (
     SELECT m.premises_id, arg_min(r.legal_rep, r.source_key) AS legal_rep,
            arg_min(r.phone, r.source_key) AS phone
-    FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+    FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
     GROUP BY m.premises_id
 ),
 -- 本周新增: not on the list of $prev_run, the last run of an earlier week (publish.last_week_run)

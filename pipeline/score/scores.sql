@@ -38,7 +38,7 @@ shape AS (
     FROM premises_members m
     JOIN premises p USING (premises_id)
     LEFT JOIN lic l ON m.source = 'licenses' AND l.license_no = m.source_key
-    LEFT JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+    LEFT JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
     LEFT JOIN int_link_parsed q ON m.source = 'tips' AND q.source = 'tips' AND q.source_key = m.source_key
     GROUP BY m.premises_id
 ),

@@ -82,8 +82,10 @@ def _evidence_frame(con, cfg: Config, code: str, params: dict) -> pd.DataFrame:
 def prepare(con, cfg: Config, as_of: dt.date) -> None:
     """Shared inputs of the signals for one run date: prepare.sql and the chemical lexicon."""
     from pipeline.ingest import ensure_schema
+    from pipeline.link import known_records
 
     ensure_schema(con)                # a source without any file yet reads as an empty table
+    known_records(con)                # accounts/firms known only from an office's list
     run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of})
     lexicon = pd.read_csv(LEXICON, dtype=str, keep_default_na=False)
     con.register("_lexicon", lexicon)

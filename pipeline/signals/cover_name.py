@@ -18,7 +18,7 @@ from pipeline.signals.scope import read_scope
 _SQL = """
 WITH reg AS (
     SELECT m.premises_id, r.name, r.scope, r.industry_code, r.industry
-    FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+    FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
 ),
 power AS (
     SELECT premises_id, avg(kwh) AS daily FROM sig_daily

@@ -257,9 +257,9 @@ def new_business(con, as_of, window_days: int, max_gap_days: int, grace_days: in
     df = con.execute(
         """
         SELECT ap.premises_id, a.account_no, a.account_name, a.opened, r.name, r.founded, r.status
-        FROM sig_account_premises ap JOIN stg_power_accounts a USING (account_no)
+        FROM sig_account_premises ap JOIN int_power_accounts a USING (account_no)
         JOIN premises_members m ON m.premises_id = ap.premises_id AND m.source = 'registry'
-        JOIN stg_registry r ON r.source_key = m.source_key
+        JOIN int_registry r ON r.source_key = m.source_key
         WHERE a.opened > ?::DATE - ?::INTEGER AND a.opened <= ?::DATE
           AND coalesce(r.status, '存续') NOT IN ('吊销', '注销', '停业', '迁出')
           AND r.founded IS NOT NULL
@@ -276,7 +276,7 @@ def new_accounts(con, as_of, window_days: int) -> pd.DataFrame:
     return con.execute(
         """
         SELECT ap.premises_id, a.account_no, a.account_name, a.opened, a.category
-        FROM sig_account_premises ap JOIN stg_power_accounts a USING (account_no)
+        FROM sig_account_premises ap JOIN int_power_accounts a USING (account_no)
         WHERE a.opened > ?::DATE - ?::INTEGER AND a.opened <= ?::DATE
         """, [as_of, window_days, as_of]).df()
 

@@ -58,7 +58,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
                          "pshare": pshare[ok], "cv": cv[ok], "wk": wk_ratio[ok]})
     reg = con.execute(
         """SELECT m.premises_id, r.name, coalesce(r.industry, '') || ' ' || coalesce(r.scope, '') AS what
-           FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+           FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
            WHERE coalesce(r.status, '存续') NOT IN ('吊销', '注销', '停业', '迁出')""").df()
     words = re.compile(params["explain_words_re"])
     hit = reg[reg["name"].fillna("").str.contains(words) | reg["what"].str.contains(words)]

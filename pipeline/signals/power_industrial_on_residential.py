@@ -25,7 +25,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     acc = con.execute(
         """
         SELECT ap.premises_id, ap.account_no, ap.category, a.account_name, avg(r.kwh) AS daily
-        FROM sig_account_premises ap JOIN stg_power_accounts a USING (account_no)
+        FROM sig_account_premises ap JOIN int_power_accounts a USING (account_no)
         JOIN stg_power_readings r ON r.account_no = ap.account_no AND r.period = 'day'
         WHERE r.day > $as_of - $recent_days AND r.day <= $as_of
         GROUP BY ALL

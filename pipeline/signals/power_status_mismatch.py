@@ -29,7 +29,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
             SELECT ap.premises_id, a.account_no, a.account_name, a.status,
                    count(*) FILTER (WHERE r.kwh >= $min_daily_kwh) AS active, avg(r.kwh) AS daily,
                    max(r.day) FILTER (WHERE r.kwh >= $min_daily_kwh) AS last_day
-            FROM sig_account_premises ap JOIN stg_power_accounts a USING (account_no)
+            FROM sig_account_premises ap JOIN int_power_accounts a USING (account_no)
             JOIN stg_power_readings r ON r.account_no = a.account_no AND r.period = 'day'
             WHERE a.status IN ('暂停', '销户') AND r.day > $as_of - $tail_days AND r.day <= $as_of
             GROUP BY ALL
@@ -48,12 +48,12 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         WITH place_of AS (SELECT premises_id, coalesce(place_id, premises_id) AS place FROM premises),
         dead_acc AS (
             SELECT po.place, a.account_no AS old_no, a.account_name AS old_name, a.status AS old_status
-            FROM sig_account_premises ap JOIN stg_power_accounts a USING (account_no) JOIN place_of po USING (premises_id)
+            FROM sig_account_premises ap JOIN int_power_accounts a USING (account_no) JOIN place_of po USING (premises_id)
             WHERE a.status IN ('暂停', '销户')
         ),
         dead_reg AS (
             SELECT po.place, r.name AS old_name, r.status AS old_status
-            FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+            FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
             JOIN place_of po USING (premises_id)
             WHERE r.status IN ('吊销', '注销', '停业', '迁出')
         ),
@@ -69,7 +69,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         ),
         fresh AS (
             SELECT ap.premises_id, po.place, a.account_no, a.account_name, a.opened, avg(r.kwh) AS daily
-            FROM sig_account_premises ap JOIN stg_power_accounts a USING (account_no) JOIN place_of po USING (premises_id)
+            FROM sig_account_premises ap JOIN int_power_accounts a USING (account_no) JOIN place_of po USING (premises_id)
             JOIN stg_power_readings r ON r.account_no = a.account_no AND r.period = 'day'
             WHERE a.status NOT IN ('暂停', '销户') AND a.opened > $as_of - $new_account_days
               AND r.day > $as_of - $recent_days AND r.day <= $as_of

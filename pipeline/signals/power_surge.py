@@ -99,7 +99,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     if len(inside):
         use = con.execute(
             """SELECT a.account_no, a.category, avg(r.kwh) AS daily
-               FROM stg_power_accounts a JOIN stg_power_readings r USING (account_no)
+               FROM int_power_accounts a JOIN stg_power_readings r USING (account_no)
                WHERE r.period = 'day' AND r.day > ?::DATE - ?::INTEGER AND r.day <= ?::DATE
                GROUP BY ALL""", [params["as_of"], rd, params["as_of"]]).df()
         use["category"] = use["category"].fillna("未知类别")

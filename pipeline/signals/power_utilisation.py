@@ -24,7 +24,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         """
         SELECT ap.premises_id, a.account_no, a.account_name, a.category, a.capacity_kva,
                avg(r.kwh) AS daily, count(*) AS n
-        FROM sig_account_premises ap JOIN stg_power_accounts a USING (account_no)
+        FROM sig_account_premises ap JOIN int_power_accounts a USING (account_no)
         JOIN stg_power_readings r ON r.account_no = a.account_no AND r.period = 'day'
         WHERE r.day > $as_of - $recent_days AND r.day <= $as_of
           AND a.capacity_kva > 0 AND a.capacity_kva <= $max_capacity_kva

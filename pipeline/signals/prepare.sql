@@ -2,7 +2,7 @@
 -- Grain: premises × day. Monthly-only readings are not used for daily signals.
 CREATE OR REPLACE TEMP TABLE sig_account_premises AS
 SELECT m.premises_id, a.account_no, a.category, a.status
-FROM premises_members m JOIN stg_power_accounts a ON m.source = 'power_accounts' AND a.account_no = m.source_key;
+FROM premises_members m JOIN int_power_accounts a ON m.source = 'power_accounts' AND a.account_no = m.source_key;
 
 -- The time-of-use split (peak, flat, valley) rides along for the signals that look at the
 -- shape of the daily load.

@@ -24,7 +24,7 @@ SELECT m.premises_id, r.name, r.industry_code, r.industry, r.scope,
        (SELECT list(DISTINCT l.license_type ORDER BY l.license_type) FROM premises_members ml
           JOIN stg_licenses l ON ml.source = 'licenses' AND l.license_no = ml.source_key
          WHERE ml.premises_id = m.premises_id) AS licences
-FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
 WHERE coalesce(r.status, '存续') NOT IN ('注销', '迁出')
 """
 

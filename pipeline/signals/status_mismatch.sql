@@ -2,7 +2,7 @@
 -- draws power or receives hazmat goods.
 WITH reg AS (
     SELECT m.premises_id, string_agg(DISTINCT r.status, '、' ORDER BY r.status) AS status, arg_min(r.name, r.source_key) AS name
-    FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+    FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
     GROUP BY m.premises_id
     HAVING bool_and(r.status IN ('吊销', '注销', '停业', '迁出'))
 ),

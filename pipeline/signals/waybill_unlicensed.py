@@ -85,7 +85,7 @@ def judged_waybills(con, params: dict) -> pd.DataFrame:
                        list(DISTINCT substr(r.industry_code, 1, 2) ORDER BY substr(r.industry_code, 1, 2)) FILTER (WHERE r.industry_code IS NOT NULL) AS divisions,
                        bool_or(list_contains($chem_divs, substr(r.industry_code, 1, 2))) AS chem_industry,
                        string_agg(DISTINCT r.industry, '、' ORDER BY r.industry) AS industry
-                FROM premises_members m JOIN stg_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+                FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
                 GROUP BY m.premises_id
             )
             SELECT wb.*, g.chem,
@@ -119,7 +119,7 @@ def _character(con, params: dict) -> pd.DataFrame:
                           ORDER BY CASE WHEN m.source = 'power_accounts' THEN a.category END) AS res_cat,
                bool_or(m.source = 'sites') AS idle_site
         FROM premises_members m
-        LEFT JOIN stg_power_accounts a ON m.source = 'power_accounts' AND a.account_no = m.source_key
+        LEFT JOIN int_power_accounts a ON m.source = 'power_accounts' AND a.account_no = m.source_key
                                       AND list_contains(?, a.category)
         WHERE m.source IN ('power_accounts', 'sites')
         GROUP BY m.premises_id
