@@ -21,7 +21,7 @@ WITH reg AS (
     FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
 ),
 power AS (
-    SELECT premises_id, avg(kwh) AS daily FROM sig_daily
+    SELECT premises_id, avg(kwh) AS daily, bool_or(grain = 'month') AS from_bills FROM sig_use
     WHERE day > $as_of - $recent_days AND day <= $as_of GROUP BY premises_id
 ),
 wb AS (
@@ -31,7 +31,7 @@ wb AS (
     GROUP BY m.premises_id
 ),
 lic AS (SELECT DISTINCT premises_id FROM premises_members WHERE source = 'licenses')
-SELECT reg.*, coalesce(power.daily, 0) AS daily, coalesce(wb.n, 0) AS waybills, wb.goods
+SELECT reg.*, coalesce(power.daily, 0) AS daily, coalesce(power.from_bills, false) AS from_bills, coalesce(wb.n, 0) AS waybills, wb.goods
 FROM reg LEFT JOIN power USING (premises_id) LEFT JOIN wb USING (premises_id)
 WHERE regexp_matches(reg.name, $words_re) AND reg.premises_id NOT IN (SELECT premises_id FROM lic)
 """
@@ -55,7 +55,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
                        + (0.25 if r.waybills > 0 else 0.0))
         act = []
         if active_power:
-            act.append(f"近{weeks}周日均用电 {r.daily:,.0f} kWh")
+            act.append(f"近{weeks}周日均用电 {r.daily:,.0f} kWh" + ("（按月度电量折算）" if r.from_bills else ""))
         if r.waybills > 0:
             act.append(f"收到危货运单 {r.waybills} 张（{r.goods or '品名不详'}）")
         scope = "技术开发/服务" if rd.services_only else "未含生产"

@@ -39,7 +39,7 @@ after_expiry AS (
 ),
 power_after AS (
     SELECT d.premises_id, avg(d.kwh) AS daily
-    FROM sig_daily d JOIN latest lt USING (premises_id)
+    FROM sig_use d JOIN latest lt USING (premises_id)
     WHERE lt.valid_to IS NOT NULL AND d.day > lt.valid_to AND d.day <= $as_of
     GROUP BY d.premises_id
 ),

@@ -27,7 +27,7 @@ shape AS (
     FROM premises_members GROUP BY premises_id
 ),
 use AS (
-    SELECT premises_id, avg(kwh) AS daily FROM sig_daily
+    SELECT premises_id, avg(kwh) AS daily, bool_or(grain = 'month') AS from_bills FROM sig_use
     WHERE day > $as_of - $recent_days AND day <= $as_of GROUP BY premises_id
 ),
 neighbours AS (
@@ -43,7 +43,7 @@ SELECT s.premises_id,
               coalesce(nb.names, '名称不详'),
               CASE WHEN sh.n_registry = 0 THEN '无营业执照登记' ELSE '登记在他人厂区的分隔处所内（租赁/厂中厂），无危化品许可' END)
          || concat_ws('、',
-              CASE WHEN u.daily >= $min_daily_kwh THEN format('近{}周日均用电 {:,.0f} kWh', ($recent_days // 7)::INTEGER, u.daily) END,
+              CASE WHEN u.daily >= $min_daily_kwh THEN format('近{}周日均用电 {:,.0f} kWh{}', ($recent_days // 7)::INTEGER, u.daily, CASE WHEN u.from_bills THEN '（按月度电量折算）' ELSE '' END) END,
               CASE WHEN sh.n_waybills > 0 THEN format('收到危货运单 {} 张', sh.n_waybills) END) AS sentence
 FROM shared s JOIN shape sh USING (premises_id)
 LEFT JOIN use u USING (premises_id)

@@ -14,6 +14,30 @@ FROM stg_power_readings r JOIN sig_account_premises ap USING (account_no)
 WHERE r.period = 'day' AND r.day <= $as_of
 GROUP BY ALL;
 
+-- Consumption levels for the signals that only ask "how much does it draw" (cover_name,
+-- status_mismatch, unregistered_power, multi_entity, license_scope): daily readings where
+-- they exist, else each monthly bill spread evenly over its days (grain = 'month'). A
+-- subdistrict whose power office hands over only the 营销系统's monthly bills still gets
+-- these checks; the shape-reading signals (surge, night, flat …) keep to sig_daily.
+-- Only whole months up to the run date, and only recent ones, are spread.
+CREATE OR REPLACE TEMP TABLE sig_use AS
+SELECT premises_id, day, sum(kwh) AS kwh, CASE WHEN bool_or(grain = 'month') THEN 'month' ELSE 'day' END AS grain
+FROM (
+    SELECT premises_id, day, kwh, 'day' AS grain FROM sig_daily
+    UNION ALL
+    SELECT premises_id, CAST(d AS DATE), kwh, 'month'
+    FROM (
+        SELECT ap.premises_id, r.kwh / dayofmonth(last_day(r.day)) AS kwh,
+               unnest(generate_series(CAST(r.day AS TIMESTAMP), CAST(last_day(r.day) AS TIMESTAMP), INTERVAL 1 DAY)) AS d
+        FROM stg_power_readings r JOIN sig_account_premises ap USING (account_no)
+        WHERE r.period = 'month' AND last_day(r.day) <= $as_of AND last_day(r.day) > $as_of - 200
+          AND NOT EXISTS (SELECT 1 FROM stg_power_readings x
+                          WHERE x.account_no = r.account_no AND x.period = 'day'
+                            AND x.day BETWEEN r.day AND last_day(r.day))
+    )
+)
+GROUP BY premises_id, day;
+
 -- Hazardous-chemicals licences of each premises, with the end date the signals use.
 -- A 安全生产/经营/使用许可 runs three years, and its number carries the year of issue
 -- (…〔2021〕0119号): a licence issued in year Y cannot end before 31 December of Y+2. A recorded

@@ -7,7 +7,7 @@ WITH reg AS (
     HAVING bool_and(r.status IN ('吊销', '注销', '停业', '迁出'))
 ),
 use AS (
-    SELECT premises_id, avg(kwh) AS daily FROM sig_daily
+    SELECT premises_id, avg(kwh) AS daily, bool_or(grain = 'month') AS from_bills FROM sig_use
     WHERE day > $as_of - $recent_days AND day <= $as_of GROUP BY premises_id
 ),
 wb AS (
@@ -21,7 +21,7 @@ SELECT reg.premises_id,
        round(coalesce(use.daily, 0), 1) AS value, reg.status AS baseline,
        '登记状态为“' || reg.status || '”，但' ||
        concat_ws('、',
-           CASE WHEN use.daily >= $min_daily_kwh THEN format('近{}周日均用电 {:,.0f} kWh', ($recent_days // 7)::INTEGER, use.daily) END,
+           CASE WHEN use.daily >= $min_daily_kwh THEN format('近{}周日均用电 {:,.0f} kWh{}', ($recent_days // 7)::INTEGER, use.daily, CASE WHEN use.from_bills THEN '（按月度电量折算）' ELSE '' END) END,
            CASE WHEN wb.n > 0 THEN format('近期收到危货运单 {} 张', wb.n) END) AS sentence
 FROM reg LEFT JOIN use USING (premises_id) LEFT JOIN wb USING (premises_id)
 WHERE use.daily >= $min_daily_kwh OR wb.n > 0

@@ -12,14 +12,14 @@ acc AS (
     FROM sig_account_premises ap GROUP BY ap.premises_id
 ),
 use AS (
-    SELECT premises_id, avg(kwh) AS daily FROM sig_daily
+    SELECT premises_id, avg(kwh) AS daily, bool_or(grain = 'month') AS from_bills FROM sig_use
     WHERE day > $as_of - $recent_days AND day <= $as_of GROUP BY premises_id
 )
 SELECT s.premises_id,
        least(1.0, 0.3 + 0.7 * (u.daily - $min_daily_kwh) / ($full_daily_kwh - $min_daily_kwh)) AS strength,
        round(u.daily, 1) AS value, '无市场主体登记、无危化品许可' AS baseline,
-       format('用电户（{}）近{}周日均用电 {:,.0f} kWh，但该处无营业执照登记、无危化品许可', a.categories,
-              ($recent_days // 7)::INTEGER, u.daily) AS sentence
+       format('用电户（{}）近{}周日均用电 {:,.0f} kWh{}，但该处无营业执照登记、无危化品许可', a.categories,
+              ($recent_days // 7)::INTEGER, u.daily, CASE WHEN u.from_bills THEN '（按月度电量折算）' ELSE '' END) AS sentence
 FROM shape s JOIN acc a USING (premises_id) JOIN use u USING (premises_id)
 WHERE s.n_registered = 0 AND s.n_accounts > 0
   AND u.daily >= CASE WHEN a.business_tariff THEN $min_daily_kwh ELSE $min_daily_kwh_residential END
