@@ -9,6 +9,8 @@ SIGNAL_NAMES = {
     "truck_stop": "危货车辆停留", "waybill_stop_mismatch": "运单卸货地与停车地不符", "tip": "群众举报",
     "license_scope": "超出许可范围", "status_mismatch": "吊销/注销/停业仍在经营", "multi_entity": "厂中厂",
     "unregistered_power": "无照用电", "idle_site": "闲置场所用电",
+    "power_monthly": "月度电量激增", "power_office_list": "供电所电量激增清单",
+    "track_alarm": "危货车辆平台报警", "registry_office_list": "市场监管所排查名单",
 }
 #: the console line after each signal
 FIRED = "信号“{name}”命中 {n} 处场所"
