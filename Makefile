@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup screen demo campaign test bench bench-drills bench-env bench-link clean-demo clean
+.PHONY: help setup screen demo demo-lists campaign test bench bench-drills bench-env bench-link bench-shapes clean-demo clean
 
 help: ## 列出可用的命令
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,8 +58,17 @@ bench-env: $(BENCH_STAMP) ## 创建 .venv-bench：本项目 + splink 5 + trackin
 bench-link: $(BENCH_STAMP) ## 性能对比（不在 CI 中）：在模拟街道上比较本项目的场所归并与 Splink 5
 	$(PY_BENCH) bench/bench_link.py
 
+bench-shapes: $(STAMP) ## 按交来的数据形态评估（不在 CI 中，约 5 分钟）：原始数据 / 仅各单位清单 / 两者，3 个种子，列出最差情况
+	$(PY) -m pipeline evaluate-shapes --work data/shapes --seed 7 11 23 --scale demo --shapes raw,lists,mixed
+
+demo-lists: $(STAMP) ## 演示“只交清单”的街道：月度电量、电量激增清单、平台报警、排查名单（无日电量、无轨迹、无用户档案）
+	rm -rf data/demo-lists
+	$(PY) -m pipeline simulate --shape lists --out data/demo-lists/world
+	$(PY) -m pipeline screen --inbox data/demo-lists/world/inbox --db data/demo-lists/warehouse.duckdb \
+		--out data/demo-lists/out --date 2021-07-05
+
 clean-demo: ## 删除演示街道（数据、数据库、清单）和模拟专项行动
-	rm -rf data/demo data/campaign
+	rm -rf data/demo data/campaign data/demo-lists data/shapes
 
 clean: clean-demo ## 删除演示街道和虚拟环境
 	rm -rf $(VENV) $(VENV_BENCH)

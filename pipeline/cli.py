@@ -295,6 +295,31 @@ def cmd_evaluate(a) -> int:
     return 0
 
 
+def cmd_evaluate_shapes(a) -> int:
+    from pipeline.evaluate_shapes import SHAPES, evaluate_shapes, table_lines, worst_case
+
+    shapes = [x.strip() for x in a.shapes.split(",") if x.strip()]
+    bad = [x for x in shapes if x not in SHAPES]
+    if bad:
+        raise UserError(f"未知数据形态 {'、'.join(bad)}，可选：{','.join(SHAPES)}")
+    per_seed = {}
+    for seed in a.seed:
+        figs = evaluate_shapes(a.work, seed, a.scale, shapes, a.config)
+        per_seed[seed] = figs
+        n = next(iter(figs.values()))
+        print(f"\n种子 {seed}（埋设 {n['n_planted']} 处，场所约 {n['n_premises']} 个，5% = 前 {n['k_5pct']} 名）")
+        for line in table_lines(figs):
+            print("  " + line)
+        for shape, f in figs.items():
+            if f["unlisted_places"]:
+                print(f"  {shape}：有证据但未上清单的埋设场所 {'、'.join(f['unlisted_places'])}")
+    if len(per_seed) > 1:
+        print(f"\n最差情况（{len(per_seed)} 个种子，各项分别取最差）")
+        for line in table_lines(worst_case(per_seed)):
+            print("  " + line)
+    return 0
+
+
 class _ChineseHelp(argparse.HelpFormatter):
     # wide enough that no option or subcommand name stands alone on an untranslated line
     def __init__(self, prog, indent_increment=2, max_help_position=32, width=None):
@@ -396,6 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--ranking", type=Path, default=None,
                    help="要评估的排名 CSV（默认：数据库中最近一次完成的运行的评分）")
     e.set_defaults(func=cmd_evaluate)
+
+    es = sub.add_parser("evaluate-shapes", help="同一模拟世界按三种交来的数据形态（原始数据/仅清单/两者）分别筛查并评估")
+    es.add_argument("--work", type=Path, default=Path("data/shapes"), help="工作目录（每个种子、形态一个子目录，会被重建）")
+    es.add_argument("--seed", type=int, nargs="+", default=[7], help="随机种子，可给多个（默认 7）")
+    es.add_argument("--scale", choices=["demo", "tiny"], default="demo", help="规模（默认 demo）")
+    es.add_argument("--shapes", default="raw,lists,mixed", help="数据形态，逗号分隔（默认 raw,lists,mixed）")
+    es.set_defaults(func=cmd_evaluate_shapes)
     return p
 
 

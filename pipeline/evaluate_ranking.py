@@ -13,7 +13,11 @@ data and mapped to the same premises:
   night_use_list     供电所: accounts by valley (谷) share of recent consumption
   keyword_list       市场监管所: registrations whose name or scope contains 化工/化学 (all tied)
   consignee_list     交通: unlicensed waybill consignees by number of waybills
+  office_surge_list  供电所's own 电量激增清单 as handed over, by its growth (kWh 本期/同期)
+  monthly_yoy_list   供电所: monthly bills, latest month against the same month a year earlier
+  market_list        市场监管所's own screened list (all tied)
   random             every premises tied
+A baseline whose source is not in the inbox ranks nothing (it is left out of the table).
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ KS = (10, 20, 50, 100)
 # What the printed evaluation calls each ranking.
 RANKING_NAMES = {"chemsieve": "chemsieve（本系统）", "power_surge_list": "仅用电激增清单",
                  "night_use_list": "仅夜间用电清单", "keyword_list": "仅名称关键词清单",
-                 "consignee_list": "仅危货收货方清单", "random": "随机走访"}
+                 "consignee_list": "仅危货收货方清单", "office_surge_list": "仅供电所电量激增清单",
+                 "monthly_yoy_list": "仅月度电量同比清单", "market_list": "仅市场监管所排查名单",
+                 "random": "随机走访"}
 
 _BASELINES_SQL = {
     "power_surge_list": """
@@ -60,6 +66,28 @@ _BASELINES_SQL = {
         WHERE m.premises_id NOT IN (SELECT premises_id FROM premises_members WHERE source = 'licenses')
           AND (w.depart_at IS NULL OR w.depart_at::DATE <= $as_of)
         GROUP BY m.premises_id""",
+    "office_surge_list": """
+        SELECT m.premises_id,
+               max(coalesce(CASE WHEN s.kwh_last_year > 0 THEN s.kwh / s.kwh_last_year
+                                 WHEN s.kwh_last_year = 0 AND s.kwh > 0 THEN 1e6 END,
+                            1 + s.growth_yoy, CASE WHEN s.kwh_prev > 0 THEN s.kwh / s.kwh_prev END,
+                            1 + s.growth_mom, 1.0)) AS score
+        FROM stg_power_surge_list s JOIN premises_members m ON m.source = 'power_accounts' AND m.source_key = s.account_no
+        WHERE s.period_end <= $as_of GROUP BY m.premises_id""",
+    "monthly_yoy_list": """
+        WITH b AS (SELECT account_no, day, kwh FROM stg_power_readings WHERE period = 'month' AND last_day(day) <= $as_of),
+        last AS (SELECT max(day) AS d FROM b),
+        d AS (
+            SELECT account_no, sum(kwh) FILTER (WHERE day = (SELECT d FROM last)) AS now,
+                   sum(kwh) FILTER (WHERE day = (SELECT d FROM last) - INTERVAL 1 YEAR) AS before
+            FROM b GROUP BY account_no
+        )
+        SELECT m.premises_id, max(now / greatest(before, 1)) AS score
+        FROM d JOIN premises_members m ON m.source = 'power_accounts' AND m.source_key = d.account_no
+        WHERE now IS NOT NULL AND now >= 300 GROUP BY m.premises_id""",
+    "market_list": """
+        SELECT DISTINCT m.premises_id, 1.0 AS score
+        FROM stg_registry_list l JOIN premises_members m ON m.source = 'registry' AND m.source_key = l.source_key""",
 }
 
 
@@ -131,25 +159,32 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((gt + 0.5 * eq) / (len(pos) * len(neg)))
 
 
-def ranking_report(con, truth_dir: Path, ranking: pd.DataFrame, as_of) -> dict:
-    """All figures for one ranking (premises_id, score, category)."""
+def premises_truth(con, truth_dir: Path) -> pd.DataFrame:
+    """Every premises with the truth place it stands for (role, category, community, kind) and
+    `planted_place`: the planted place a visit there finds — its own, or one at the same
+    street number ("…290号后座" is in the building at "…290号")."""
     places = pd.read_csv(Path(truth_dir) / "places.csv", dtype=str)
     best = _place_of_premises(con, truth_dir).merge(places[["place_id", "role", "category", "community", "kind"]],
                                                      on="place_id", how="left")
-    n_premises = con.execute("SELECT count(*) FROM premises").fetchone()[0]
     planted = places[places["role"] == "planted"]
-    n_planted = len(planted)
     allp = con.execute("SELECT premises_id, community AS our_community FROM premises").df()
-    df = allp.merge(ranking, on="premises_id", how="left").merge(best, on="premises_id", how="left")
+    df = allp.merge(best, on="premises_id", how="left")
     df["planted_place"] = df["place_id"].where(df["role"] == "planted")
-    # a visit to an address finds a planted workshop at that street number ("…290号后座" is
-    # in the building at "…290号")
     number = places["address"].str.extract(r"^(.*?\d+号)", expand=False)
     at_address = (planted.assign(k=number[planted.index]).dropna(subset=["k"]).drop_duplicates("k")
                   .set_index("k")["place_id"])
     addr_of = pd.Series(number.to_numpy(), index=places["place_id"])
     via_address = df["place_id"].map(addr_of).map(at_address)
     df["planted_place"] = df["planted_place"].fillna(via_address)
+    return df
+
+
+def ranking_report(con, truth_dir: Path, ranking: pd.DataFrame, as_of) -> dict:
+    """All figures for one ranking (premises_id, score, category)."""
+    places = pd.read_csv(Path(truth_dir) / "places.csv", dtype=str)
+    n_premises = con.execute("SELECT count(*) FROM premises").fetchone()[0]
+    n_planted = int((places["role"] == "planted").sum())
+    df = premises_truth(con, truth_dir).merge(ranking, on="premises_id", how="left")
     k5 = max(1, math.ceil(0.05 * n_premises))
     ks = sorted(set(KS) | {k5})
     found = expected_found(df["score"], df["planted_place"], n_planted, ks)
@@ -188,6 +223,8 @@ def ranking_report(con, truth_dir: Path, ranking: pd.DataFrame, as_of) -> dict:
 def baseline_rankings(con, as_of) -> dict[str, pd.DataFrame]:
     out = {}
     for name, sql in _BASELINES_SQL.items():
-        out[name] = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else {}).df()
+        df = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else {}).df()
+        if len(df):                   # an office whose data did not come hands over no list
+            out[name] = df
     out["random"] = con.execute("SELECT premises_id, 0.0 AS score FROM premises").df()
     return out

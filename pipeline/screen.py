@@ -21,17 +21,23 @@ log = logging.getLogger(__name__)
 
 
 # Tables whose row counts go into the manifest.
-_COUNTED = ("batches", "rejects", "stg_registry", "stg_licenses", "stg_power_accounts",
-            "stg_power_readings", "stg_waybills", "stg_tracks", "stg_tips", "stg_sites", "stg_outcomes",
-            "premises", "premises_members")
+_COUNTED = ("batches", "rejects", "stg_registry", "stg_registry_list", "stg_licenses", "stg_power_accounts",
+            "stg_power_readings", "stg_power_surge_list", "stg_waybills", "stg_tracks", "stg_track_alarms",
+            "stg_tips", "stg_sites", "stg_outcomes", "premises", "premises_members")
 
 # The date column that tells how fresh each source is.
 _FRESHNESS = {
-    "power_readings": ("stg_power_readings", "day"),
+    # a monthly bill's day is the first of its month: the data reaches the month's end
+    "power_readings": ("stg_power_readings", "CASE WHEN period = 'month' THEN last_day(day) ELSE day END"),
+    "power_surge_list": ("stg_power_surge_list", "period_end"),
     "waybills": ("stg_waybills", "depart_at"),
     "tracks": ("stg_tracks", "ts"),
+    "track_alarms": ("stg_track_alarms", "started_at"),
     "tips": ("stg_tips", "received_at"),
 }
+_POWER = ("power_readings", "power_surge_list")
+# a missing source whose office sent its own list instead: (list, what the list lacks)
+_STANDS_IN = {"tracks": "track_alarms", "registry": "registry_list", "power_readings": "power_surge_list"}
 
 
 @dataclass
@@ -66,10 +72,20 @@ class _Timer:
         return _T()
 
 
+def _latest(con, source: str) -> dt.date | None:
+    table, col = _FRESHNESS[source]
+    return con.execute(f"SELECT max({col})::DATE FROM {table}").fetchone()[0]
+
+
 def latest_data_date(con) -> dt.date:
-    """The latest date in the data: last reading day, else last waybill/tip/track."""
-    for table, col in _FRESHNESS.values():
-        d = con.execute(f"SELECT max({col})::DATE FROM {table}").fetchone()[0]
+    """The latest date in the data: the end of the power data (daily readings, monthly bills or
+    the surge list's period, whichever reaches furthest), else the first of waybills/tracks/
+    alarms/tips that has any."""
+    power = [d for d in (_latest(con, s) for s in _POWER) if d is not None]
+    if power:
+        return max(power)
+    for source in _FRESHNESS:
+        d = _latest(con, source)
         if d is not None:
             return d
     return dt.date.today()
@@ -252,10 +268,18 @@ def _source_notes(freshness: dict, cfg) -> list[str]:
         if source == "outcomes":
             continue                  # inspectors' returns are not a screening source
         label = text.SOURCE_LABELS.get(source, source)
-        if f["missing"]:
+        by = _STANDS_IN.get(source)
+        if f["missing"] and by and not freshness.get(by, {"missing": True})["missing"]:
+            notes.append(text.STOOD_IN.format(label=label, by=text.SOURCE_LABELS.get(by, by),
+                                              what=text.STOOD_IN_WHAT.get(source, "")).replace("（）", ""))
+        elif f["missing"]:
+            if source in _STANDS_IN.values():
+                continue              # an office's own list is an extra, not a gap
             notes.append(text.MISSING_SOURCE.format(label=label))
         elif f.get("age_days") is not None and f["age_days"] > max_age:
             notes.append(text.STALE_SOURCE.format(label=label, latest=f["latest"], age=f["age_days"]))
+        if source == "power_readings" and f.get("monthly_only"):
+            notes.append(text.MONTHLY_ONLY)
     return notes
 
 
@@ -268,8 +292,10 @@ def _freshness(con, as_of: dt.date) -> dict:
         n = con.execute(f"SELECT count(*) FROM stg_{source}").fetchone()[0]
         entry = {"rows": n, "missing": n == 0}
         if source in _FRESHNESS and n:
-            table, col = _FRESHNESS[source]
-            last = con.execute(f"SELECT max({col})::DATE FROM {table}").fetchone()[0]
+            last = _latest(con, source)
             entry.update(latest=str(last), age_days=(as_of - last).days if last else None)
+        if source == "power_readings" and n:
+            entry["monthly_only"] = not con.execute(
+                "SELECT count(*) FROM stg_power_readings WHERE period = 'day'").fetchone()[0]
         out[source] = entry
     return out

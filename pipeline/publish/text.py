@@ -20,7 +20,16 @@ SOURCE_LABELS = {
     "registry": "市场主体登记", "licenses": "危化品许可", "power_accounts": "电力用户档案",
     "power_readings": "用电量", "waybills": "危货电子运单", "tracks": "危货车辆轨迹",
     "tips": "群众举报", "sites": "闲置场所台账", "outcomes": "检查结果回报",
+    "registry_list": "市场监管所排查名单", "power_surge_list": "电量激增清单", "track_alarms": "危货车辆报警",
 }
+#: a source that is missing while the office's own list stands in for it
+STOOD_IN = "本次没有{label}数据，以{by}代替（{what}）。"
+STOOD_IN_WHAT = {
+    "tracks": "只看平台判定的报警，不能自行识别停车",
+    "registry": "只含该所列入名单的主体",
+    "power_readings": "只看供电所列出的户",
+}
+MONTHLY_ONLY = ("用电量只有月度数据：按月比较同比、环比，夜间用电、全天平稳负荷、变化日期等需要日用电量的信号未参与评分。")
 
 # report.html
 REPORT_TITLE = "灵源街道“小化工”风险筛查周报"
