@@ -343,3 +343,40 @@ def test_registry_list_is_the_keyword_rule_on_the_registry(worlds):
     rl = mem[mem["source"] == "registry_list"].set_index("source_key")["place_id"]
     rg = mem[mem["source"] == "registry"].set_index("source_key")["place_id"]
     assert set(rl.index) == set(got) and (rl == rg.loc[rl.index]).all()
+
+
+def test_platform_rules_on_a_hand_built_track():
+    """One truck, one day: 4 h 30 min of driving with a 10-minute halt (not a rest: still one
+    疲劳驾驶), a 25-minute stop at a place, a 15-minute stop (no alarm), a drive at 02:30."""
+    from pipeline.simulate.lists import track_alarms
+    from pipeline.simulate.tracks import EPOCH
+
+    day0 = (dt.datetime(2021, 6, 20) - EPOCH).total_seconds()
+    t, speed = [], []
+
+    def run(start_s, minutes, v):
+        for k in range(int(minutes * 2)):
+            t.append(int(day0 + start_s + 30 * k))
+            speed.append(v)
+
+    run(2.5 * 3600, 20, 40.0)                 # 02:30–02:50 moving: 夜间行驶
+    run(8 * 3600, 120, 50.0)                  # 08:00–10:00 driving
+    run(10 * 3600, 10, 0.0)                   # 10-minute halt
+    run(10 * 3600 + 600, 150, 50.0)           # 10:10–12:40 driving (4 h 40 min since 08:00)
+    run(12 * 3600 + 40 * 60, 25, 0.0)         # 25-minute stop at the place: 异常停车
+    run(13 * 3600 + 5 * 60, 5, 30.0)
+    run(13 * 3600 + 10 * 60, 15, 0.0)         # 15 minutes: below the rule
+    place = {"place_id": ["P1"], "address": ["福建省晋江市灵源街道林口社区林口路12号"], "lon": [118.575], "lat": [24.838]}
+    tr = pd.DataFrame({"plate": pd.Categorical(["闽C00001"] * len(t)), "t": t, "lon": 118.575, "lat": 24.838,
+                       "speed": speed, "heading": 0})
+    stops = pd.DataFrame({"plate": ["闽C00001"], "place_id": ["P1"], "kind": ["night"],
+                          "arrive": [EPOCH + dt.timedelta(seconds=day0 + 12 * 3600 + 40 * 60)],
+                          "depart": [EPOCH + dt.timedelta(seconds=day0 + 13 * 3600 + 5 * 60)]})
+    al = track_alarms(tr, stops.astype({"arrive": "datetime64[ns]", "depart": "datetime64[ns]"}), pd.DataFrame(place))
+    got = [(a, str(EPOCH + dt.timedelta(seconds=int(s)))[11:16], int((e - s) // 60), p, loc)
+           for a, s, e, p, loc in zip(al["alarm_type"], al["t0"], al["t1"], al["place_id"], al["location"])]
+    assert got == [
+        ("夜间行驶", "02:30", 20, "", "福建省泉州市晋江市灵源街道林口社区林口路12号附近"),
+        ("疲劳驾驶", "08:00", 280, "", "福建省泉州市晋江市灵源街道林口社区林口路12号附近"),
+        ("异常停车", "12:40", 25, "P1", "福建省泉州市晋江市灵源街道林口社区林口路12号附近"),
+    ]
