@@ -165,9 +165,12 @@ def cmd_ingest(a) -> int:
 def cmd_simulate(a) -> int:
     from pipeline.simulate import simulate
 
-    summary = simulate(a.out, seed=a.seed, scale=a.scale)
-    titles = _source_titles()
-    print(f"已生成模拟街道（seed={a.seed}，规模 {a.scale}）：{a.out}/inbox，真值在 {a.out}/truth")
+    summary = simulate(a.out, seed=a.seed, scale=a.scale, shape=a.shape)
+    # the list sources' titles, for a checkout whose ingest does not know them yet
+    titles = {"registry_list": "市场监管所排查名单", "power_surge_list": "电量激增清单", "track_alarms": "危货车辆报警",
+              **_source_titles()}
+    shape = {"raw": "原始数据", "lists": "各部门清单", "mixed": "原始数据＋各部门清单"}[a.shape]
+    print(f"已生成模拟街道（seed={a.seed}，规模 {a.scale}，数据形态 {shape}）：{a.out}/inbox，真值在 {a.out}/truth")
     print(f"  场所 {summary['places']} 处，其中埋设违法场所 {summary['planted']} 处、合法相似场所 "
           f"{summary['lookalikes']} 处；文件 {summary['files']} 个")
     print("  埋设场所按整治类别：" + "，".join(f"类别 {c} {n} 处" for c, n in summary["planted_by_category"].items()))
@@ -392,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, default=7, help="随机种子：同一种子生成同样的世界（默认 7）")
     m.add_argument("--scale", choices=["demo", "tiny", "city"], default="demo",
                    help="规模：demo 演示街道、tiny 测试用小世界、city 全市规模（默认 demo）")
+    m.add_argument("--shape", choices=["raw", "lists", "mixed"], default="raw",
+                   help="各部门交来的数据形态：raw 原始数据（用户档案、日用电量、车辆轨迹）、lists 只有各部门清单"
+                        "（月度电费、电量激增清单、车辆报警、市场监管所排查名单）、mixed 两者都有（默认 raw；"
+                        "lists/mixed 只支持 demo 与 tiny 规模）")
     m.set_defaults(func=cmd_simulate)
 
     r = sub.add_parser("simulate-returns", help="模拟检查人员按清单走访并回报结果（演示与测试用）")

@@ -257,13 +257,20 @@ def _junk_row(t: Table, rng, key_col: int, kind: str) -> None:
 # ---------------------------------------------------------------------------- readings
 
 
-def demo_readings(out: Path, acc: pd.DataFrame, rng: np.random.Generator) -> tuple[list[dict], pd.DataFrame, int]:
+def demo_readings(out: Path, acc: pd.DataFrame, rng: np.random.Generator,
+                  monthly: dict | None = None) -> tuple[list[dict], pd.DataFrame, int]:
+    """Write the daily readings files. If `monthly` is a dict, its "window" gets the true
+    (corrected) daily totals summed per account and month, for the monthly bills."""
     folder = out / "inbox" / "power_readings"
     folder.mkdir(parents=True, exist_ok=True)
     acc = acc.sort_values("account_no", kind="stable").reset_index(drop=True)
     ai, di, peak, flat, valley, total = readings_block(acc, rng)
     accno = acc["account_no"].to_numpy(dtype=object)
     n_rows = len(ai)
+    if monthly is not None:
+        month = np.array([(START + dt.timedelta(days=i)).month for i in range(N_DAYS)])[di]
+        monthly["window"] = (pd.DataFrame({"account_no": accno[ai], "month": month, "kwh": total})
+                             .groupby(["account_no", "month"], sort=True)["kwh"].sum().reset_index())
     # the re-export fixes a few May 25–31 values: the May file carries the older (wrong) ones
     overlap = np.flatnonzero((di >= 144) & (di <= 150) & (total > 0))
     fix = np.sort(rng.choice(overlap, size=max(5, len(overlap) // 40), replace=False))

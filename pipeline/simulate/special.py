@@ -31,8 +31,9 @@ def _surge_params(b: Builder, sig: set, start: int, lvl_before: float, industria
     surge = "power_surge" in sig or "industrial_on_residential" in sig
     lvl_after = industrial if surge else max(lvl_before, industrial * 0.35)
     if not surge:
-        # production was already going before the data window: no change point
-        kw.update(lvl0=lvl_after, lvl1=lvl_after, start=9999)
+        # production was already going before the data window: no change point. `pre` is
+        # the level before the true start, used only by the 24 monthly bills (lists.py).
+        kw.update(lvl0=lvl_after, lvl1=lvl_after, start=9999, pre=lvl_before)
     else:
         kw.update(lvl0=lvl_before, lvl1=lvl_after, start=start, ramp=int(r.integers(0, 10)))
     if night:

@@ -37,9 +37,49 @@ GPS tracks (delivery, or night stop at a planted site without a waybill); and
 later export must win).
 """
 
+# Appended only for the list shapes (`simulate --shape lists|mixed`), so raw truth/ stays as it was.
+README_LISTS = """
+## The offices' own lists (shape {shape})
+
+This world was written with `--shape {shape}`: {what}. The lists are derived from the same
+world the way each office's system derives them:
+
+- `power_readings/营销系统_月度电量_201907-202106.csv` (GBK, title rows, a 合计 row): the
+  营销系统's monthly bills of every account, 2019-07 … 2021-06, with 户名/用电地址/用电类别/
+  行业分类 as its roster holds them (a few addresses and classes spelled another way; a few
+  户号 lost their leading zero: mess.csv kind leading_zero_dropped, warning). The months
+  2021-01 … 06 are the sums of the daily truth (the corrected values); the months before
+  follow each account's level, weekly pattern and season (Spring Festival 2020 closed the
+  factories from 2020-01-17 to 02-20). A planted place whose activity started before 2021
+  (start_day before 2021-01-01) is high from that day on and at its earlier level before:
+  its 2021 bills can show a 同比 surge that the daily window, and so its `signals`, does not.
+- `power_surge_list/` (罗山供电所 XLSX, 安海供电所 GBK CSV): the power office's rule on
+  those bills — for 2021-04 … 06, 本期 ≥ 3,000 kWh and (同比 ≥ +100 % or 环比 ≥ +80 %), one
+  row per account and flagged month, growths as the office writes them ("320%", "3.2倍" =
+  3.2 times; blank when there is no base). A workshop on its host's meter, or one too small,
+  is not on it.
+- `track_alarms/` (联网联控 platform; XLSX: 异常停车 and 疲劳驾驶, GBK CSV: 夜间行驶): the
+  platform's rules on the GPS fixes of the tracked trucks — 异常停车 = speed < 1 km/h for
+  ≥ 20 min more than 300 m from the carriers' yard (deliveries, night stops and the loading
+  points alike); 夜间行驶 = moving between 02:00 and 05:00; 疲劳驾驶 = ≥ 4 h driving without
+  a 20-minute rest (the simulated trips are short: usually none). Times whole minutes,
+  coordinates WGS-84 (stop centroid; a few rows without), 位置描述 the nearest place's
+  address at number level + 附近 within 150 m, else road level. `alarms.csv` lists every
+  alarm (plate, alarm_type, started_at, place_id = the place of the stop, empty if none,
+  ended_at, duration_min, file).
+- `registry_list/市场监管所_涉化工企业排查名单_20210630.xlsx`: the registry rows (not 注销/
+  迁出) whose name or scope contains one of the office's words ({words}) — a
+  plain substring rule, so it also lists 园林绿化工程 or scopes that exclude chemicals, and
+  misses cover names; 排查原因 names the word.
+
+`members.csv` also maps these records: registry_list by source_key as registry,
+power_readings (the monthly bills) and power_surge_list by account_no.
+{extra}"""
+
 
 def write_truth(out: Path, frames: dict, members: pd.DataFrame, results: list[dict],
-                stops: pd.DataFrame, corrections: pd.DataFrame) -> dict:
+                stops: pd.DataFrame, corrections: pd.DataFrame, alarms: pd.DataFrame | None = None,
+                shape: str = "raw") -> dict:
     truth = out / "truth"
     truth.mkdir(parents=True, exist_ok=True)
     pl = frames["places"][PLACE_COLS].copy()
@@ -56,6 +96,18 @@ def write_truth(out: Path, frames: dict, members: pd.DataFrame, results: list[di
             st[c] = st[c].dt.strftime("%Y-%m-%d %H:%M:%S")
     st.to_csv(truth / "stops.csv", index=False, encoding="utf-8", lineterminator="\n")
     corrections.to_csv(truth / "readings_corrections.csv", index=False, encoding="utf-8", lineterminator="\n")
-    (truth / "README.md").write_text(README, encoding="utf-8")
+    text = README
+    if alarms is not None:
+        from pipeline.simulate.lists import MARKET_WORDS
+
+        alarms.to_csv(truth / "alarms.csv", index=False, encoding="utf-8", lineterminator="\n")
+        what = {"lists": "no 用电客户档案 (power_accounts), no daily readings and no GPS tracks; "
+                         "instead the four list exports below",
+                "mixed": "all the raw data plus the four list exports below"}[shape]
+        extra = ("\nNo power_accounts rows in members.csv (no roster was handed over); "
+                 "readings_corrections.csv is empty (no daily exports); stops.csv still lists the stops "
+                 "laid into the (unwritten) tracks.\n") if shape == "lists" else ""
+        text += README_LISTS.format(shape=shape, what=what, words="、".join(MARKET_WORDS), extra=extra)
+    (truth / "README.md").write_text(text, encoding="utf-8")
     counts = {s: int(n) for s, n in members["source"].value_counts().sort_index().items()}
     return counts

@@ -199,7 +199,7 @@ class Builder:
     def add_account(self, p, name, category, profile, lvl0, lvl1=None, start=9999, ramp=0,
                     v0=None, p0=None, v1=None, p1=None, wk0=None, wk1=None, status="正常",
                     opened=None, capacity=None, cny=None, noise=0.12, ev=0, close=None,
-                    gcj=None, messy=0.25):
+                    gcj=None, messy=0.25, pre=None):
         r = self.rng
         self.n_acct += 1
         while True:
@@ -249,6 +249,9 @@ class Builder:
                "wk0": wk0, "wk1": wk0 if wk1 is None else wk1,
                "cny": (profile in (P_FACTORY, P_NIGHT, P_RAMP, P_CHEM)) if cny is None else cny,
                "noise": noise, "ev": ev,
+               # level before a planted place's true start when that lies before the daily
+               # window (monthly bills only; never drawn from the rng)
+               "lvl_pre": float(lvl0 if pre is None else pre),
                "open_idx": max(-1, (opened - START).days),
                "close_idx": N_DAYS if close is None else close,
                "zero": status == "暂停"}
