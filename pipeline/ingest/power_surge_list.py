@@ -16,12 +16,13 @@ Reject vs warn:
 Growths are fractions: "320%" → 3.2, "3.2倍" → 2.2, a bare number is a percentage.
 统计期: a month → its first and last day; a span (2021-04-01至2021-06-30, 2021.04-2021.06,
 2021年4月—6月) → start day (first day of a start month) and end day (last day of an end month).
-office: the 供电所/供电单位 column, else NULL.
+office: the 供电所/供电单位 column; where it is empty, the 供电所 named in the rows above the
+header ("罗山供电所 电量激增用户清单") or in the file name; else NULL.
 Key: (account_no, period_start, period_end); a newer batch replaces the same rows.
 """
 
 from pipeline.ingest import clean_sql as C
-from pipeline.ingest.rules import RowCheck, SourceRules
+from pipeline.ingest.rules import RowCheck, SourceRules, named_office
 
 _PS = C.period_start_sql("x_period")
 _PE = C.period_end_sql("x_period")
@@ -76,6 +77,7 @@ RULES = SourceRules(
         RowCheck("growth_mom", _mismatch(_MOM, "x_kwh_prev"), MISMATCH_MOM, warn=True),
         RowCheck("growth_yoy", _mismatch(_YOY, "x_kwh_last_year"), MISMATCH_YOY, warn=True),
     ),
+    title_fill={"office": named_office("供电所", "供电服务站", "供电中心", "供电公司", "供电局")},
     field_types={"account_no": "account", "account_name": "name", "address": "address", "category": "enum",
                  "industry": "text", "kwh": "number", "kwh_prev": "number", "kwh_last_year": "number",
                  "growth_mom": "text", "growth_yoy": "text", "period": "text", "period_start": "date",
