@@ -129,8 +129,8 @@ def test_a_file_in_the_inbox_root_is_refused_with_the_folders_and_the_run_goes_o
     [v] = res.verdicts
     assert (v.file_name, v.status) == ("用电量7月.csv", "refused")
     assert v.message == ("用电量7月.csv：未导入——文件放在了收件箱根目录，系统不知道它属于哪个来源；请放进对应来源的"
-                         "文件夹（registry/、licenses/、power_accounts/、power_readings/、waybills/、tracks/、"
-                         "tips/、sites/、outcomes/）后再运行")
+                         "文件夹（registry/、registry_list/、licenses/、power_accounts/、power_readings/、"
+                         "power_surge_list/、waybills/、tracks/、track_alarms/、tips/、sites/、outcomes/）后再运行")
     assert (res.out_dir / "ranking.csv").exists()
 
     write(inbox / "power_accounts" / "a.csv", ACCOUNTS)

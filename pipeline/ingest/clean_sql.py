@@ -293,3 +293,106 @@ def gcj_to_wgs_sql(query: str, lon: str, lat: str, rounds: int = 3) -> str:
         q = (f"SELECT * REPLACE (_g_lon - ing_gcj_dlon({L}, {A}) AS {L}, "
              f"_g_lat - ing_gcj_dlat({L}, {A}) AS {A}) FROM ({q}) g{i + 1}")
     return f"SELECT * EXCLUDE (_g_lon, _g_lat) FROM ({q}) gw"
+
+
+# ---------------------------------------------------------------- office lists (issue 15)
+def growth_sql(col: str) -> str:
+    """A growth as the office states it → a fraction: "320%" → 3.2, "+85.5%" → 0.855,
+    "-15%" → -0.15, "3.2倍" (3.2 times the base) → 2.2, a bare number → percent (320 → 3.2:
+    the column is headed 增幅/增长率(%)). 增长/上升/增加 before the number read as +,
+    下降/减少 as −. NULL when unparseable."""
+    # sign words → sign (增长320% → +320%); then number and its unit
+    s = (f"regexp_replace(regexp_replace(regexp_replace({compact_sql(col)}, '^(同比|环比)?(增长|上升|增加|增幅)', '+'), "
+         f"'^(同比|环比)?(下降|减少|降低)', '-'), '^\\+([+-])', '\\1')")
+    num = "'^([+-]?[0-9][0-9,]*(?:\\.[0-9]+)?|[+-]?\\.[0-9]+)(%|倍)?$'"
+    value = f"TRY_CAST(replace(regexp_extract(_gs, {num}, 1), ',', '') AS DOUBLE)"
+    unit = f"regexp_extract(_gs, {num}, 2)"
+    body = (f"(CASE WHEN regexp_full_match(_gs, {num}) THEN "
+            f"(CASE {unit} WHEN '倍' THEN {value} - 1 ELSE {value} / 100 END) END)")
+    return let_sql(s, "_gs", body)
+
+
+# 统计期 tokens (after compact_sql and the span separators folded to ~):
+#   a month 2021-06 / 2021.6 / 2021年6月 / 202106, a day 2021-04-01 / 2021年4月1日 / 20210401,
+#   and, for the end of a span only, a month or day without the year (2021年4月—6月).
+_YMD = "[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?|[0-9]{8}"
+_YM = "[0-9]{4}[-/.年][0-9]{1,2}月?|[0-9]{6}"
+_MD = "[0-9]{1,2}月[0-9]{1,2}日?"
+_M = "[0-9]{1,2}月"
+_SPAN = f"^({_YMD}|{_YM})[~-]({_YMD}|{_YM}|{_MD}|{_M})$"
+
+
+def let_sql(expr: str, var: str, body: str) -> str:
+    """`body` with `var` bound to `expr`, evaluated once: the cell expression is not pasted
+    into every branch that reads it (pasting nests and multiplies the SQL text)."""
+    return f"list_transform([{expr}], lambda {var}: {body})[1]"
+
+
+def _period_token_sql(tok: str, start: bool) -> str:
+    """A token of _YMD or _YM (a lambda variable) → that day, or the first (start) / last
+    (end) day of that month; NULL when not a real date."""
+    ymd = (f"TRY_CAST(regexp_replace(regexp_replace({tok}, '^([0-9]{{4}})[-/.年]([0-9]{{1,2}})[-/.月]([0-9]{{1,2}})日?$', "
+           f"'\\1-\\2-\\3'), '^([0-9]{{4}})([0-9]{{2}})([0-9]{{2}})$', '\\1-\\2-\\3') AS DATE)")
+    ym = (f"TRY_CAST(regexp_replace({tok}, '^([0-9]{{4}})(?:[-/.年]([0-9]{{1,2}})月?|([0-9]{{2}}))$', "
+          f"'\\1-\\2\\3-01') AS DATE)")
+    return (f"(CASE WHEN regexp_full_match({tok}, {lit(_YMD)}) THEN {ymd} "
+            f"WHEN regexp_full_match({tok}, {lit(_YM)}) THEN {ym if start else f'last_day({ym})'} END)")
+
+
+def _period_sql(col: str, end: bool) -> str:
+    # 至/到/—/–/~ between the two ends → ~ (a plain - stays: it may also sit inside a date)
+    s = f"regexp_replace({compact_sql(col)}, '(至|到|~|—+|–+|～)', '~', 'g')"
+    single = month_sql(col)
+    if not end:
+        span = let_sql(f"regexp_extract(_ps, {lit(_SPAN)}, 1)", "_pa", _period_token_sql("_pa", True))
+        body = f"(CASE WHEN regexp_full_match(_ps, {lit(_SPAN)}) THEN {span} ELSE {single} END)"
+        return let_sql(s, "_ps", body)
+    # end of a span: b, knowing the start a
+    m = "TRY_CAST(regexp_extract(_pb, '^([0-9]{1,2})月', 1) AS INTEGER)"
+    d = "TRY_CAST(regexp_extract(_pb, '^[0-9]{1,2}月([0-9]{1,2})', 1) AS INTEGER)"
+    no_year = (f"(CASE WHEN {m} NOT BETWEEN 1 AND 12 THEN NULL "
+               f"WHEN regexp_full_match(_pb, {lit(_MD)}) THEN "
+               f"TRY_CAST(printf('%04d-%02d-%02d', year(_pa), {m}, {d}) AS DATE) "
+               f"ELSE last_day(make_date(year(_pa), {m}, 1)) END)")
+    no_year = let_sql(no_year, "_py", "(CASE WHEN _py < _pa THEN CAST(_py + INTERVAL 1 YEAR AS DATE) ELSE _py END)")
+    b_end = (f"(CASE WHEN regexp_full_match(_pb, {lit(_MD + '|' + _M)}) THEN {no_year} "
+             f"ELSE {_period_token_sql('_pb', False)} END)")
+    b_end = let_sql(b_end, "_pe", "(CASE WHEN _pe >= _pa THEN _pe END)")
+    span = let_sql(f"regexp_extract(_ps, {lit(_SPAN)}, 2)", "_pb", b_end)
+    span = let_sql(let_sql(f"regexp_extract(_ps, {lit(_SPAN)}, 1)", "_pt", _period_token_sql("_pt", True)),
+                   "_pa", span)
+    body = f"(CASE WHEN regexp_full_match(_ps, {lit(_SPAN)}) THEN {span} ELSE last_day({single}) END)"
+    return let_sql(s, "_ps", body)
+
+
+def period_start_sql(col: str) -> str:
+    """First day of a 统计期: a month (2021年6月, 2021-06, 202106, a date or an Excel date
+    serial in that month) → its first day; a span (2021-04-01至2021-06-30, 2021.04-2021.06,
+    2021年4月—6月) → its start (the first day of a start month). NULL when unparseable."""
+    return _period_sql(col, end=False)
+
+
+def period_end_sql(col: str) -> str:
+    """Last day of a 统计期: a month → its last day; a span → its end (the last day of an
+    end month; an end without the year takes the start's year, or the next year when it
+    would fall before the start: 2021年11月—2月). NULL when unparseable or before the start."""
+    return _period_sql(col, end=True)
+
+
+def duration_min_sql(col: str) -> str:
+    """A stated duration → minutes: "85" / "85分钟" / "85分" / "85min" (minutes),
+    "1小时25分" / "1小时25分钟" / "1.5小时" / "2h", "01:25:00" / "1:25" (h:mm[:ss]),
+    "25分30秒". NULL when unparseable."""
+    c = "_ds"
+    hms = "'^([0-9]{1,3}):([0-9]{1,2})(?::([0-9]{1,2}(?:\\.[0-9]+)?))?$'"
+    words = ("'^(?:([0-9]+(?:\\.[0-9]+)?)(?:小时|h|hr|时))?(?:([0-9]+(?:\\.[0-9]+)?)(?:分钟|分|min|m|′))?"
+             "(?:([0-9]+(?:\\.[0-9]+)?)(?:秒钟|秒|s|″))?$'")
+
+    def part(rx: str, i: int) -> str:
+        return f"coalesce(TRY_CAST(nullif(regexp_extract({c}, {rx}, {i}), '') AS DOUBLE), 0)"
+
+    body = (f"(CASE WHEN TRY_CAST({c} AS DOUBLE) IS NOT NULL THEN TRY_CAST({c} AS DOUBLE) "
+            f"WHEN regexp_full_match({c}, {hms}) THEN {part(hms, 1)} * 60 + {part(hms, 2)} + {part(hms, 3)} / 60 "
+            f"WHEN {c} <> '' AND regexp_full_match({c}, {words}) THEN "
+            f"{part(words, 1)} * 60 + {part(words, 2)} + {part(words, 3)} / 60 END)")
+    return let_sql(f"lower({compact_sql(col)})", c, body)

@@ -23,14 +23,18 @@ from pipeline.ingest.clean_sql import enum_key
 
 log = logging.getLogger(__name__)
 
-#: Sources in the order they are loaded (accounts before readings, registry first).
+#: Sources in the order they are loaded (accounts before readings, registry first; each
+#: office's own list after the raw data of the same office).
 SOURCES: tuple[str, ...] = (
     "registry",
+    "registry_list",
     "licenses",
     "power_accounts",
     "power_readings",
+    "power_surge_list",
     "waybills",
     "tracks",
+    "track_alarms",
     "tips",
     "sites",
     "outcomes",

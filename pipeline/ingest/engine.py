@@ -487,6 +487,17 @@ def _padded_accounts(con, cfg: SourceConfig, raw: RawTable, base: dict) -> list[
     return notes
 
 
+def _fill_from_title(con, rules: SourceRules, raw: RawTable, name: str, batch_id: int) -> None:
+    """Columns the file names once above its header (or in its name) instead of on every row:
+    set where the row left them empty. The value is a bound parameter, never SQL."""
+    for col, find in rules.title_fill.items():
+        value = next((v for v in map(find, raw.title_rows + [Path(name).stem]) if v), None)
+        if value:
+            c = C.ident(col)
+            con.execute(f"UPDATE {rules.table} SET {c} = $v WHERE batch_id = $b AND {c} IS NULL",
+                        {"v": value, "b": batch_id})
+
+
 def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, archive_dir: Path | None,
            t0: float, raw: RawTable, plan: _Plan) -> FileVerdict:
     name = path.name
@@ -521,6 +532,8 @@ def _write(con, cfg: SourceConfig, rules: SourceRules, path: Path, sha: str, arc
             f"WHERE NOT _skip AND NOT _rej", {"b": batch_id},
         ).fetchall()[0][0]
     t3 = time.monotonic()
+    if loaded:
+        _fill_from_title(con, rules, raw, name, batch_id)
 
     # 3. duplicate keys inside the file: the last row wins
     maybe_dup, ranges = _batch_keys(con, rules, batch_id) if loaded else (False, [])

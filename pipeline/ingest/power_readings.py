@@ -6,6 +6,9 @@ Reject vs warn (readings feed consumption signals, so a doubtful reading is not 
   * 尖峰 (sharp) is added into kwh_peak.
 A file with a 日期 column is daily (period = 'day'); with only 年月 it is monthly
 (period = 'month', day = first day of the month).
+Monthly bills from the 营销系统 (电费年月, 总电量, often without 峰/平/谷) may carry the account's
+户名, 用电地址, 用电类别, 行业分类: they load into account_name, address, category, industry
+(NULL in daily exports); a 用电类别 outside the vocabulary is a warning (value NULL).
 Key: (account_no, day, period); a newer batch replaces the same readings.
 """
 
@@ -22,6 +25,10 @@ def _columns(mapped: set[str]) -> dict[str, str]:
                     "THEN coalesce(x_kwh_peak, 0) + coalesce(x_kwh_sharp, 0) END",
         "kwh_flat": "x_kwh_flat",
         "kwh_valley": "x_kwh_valley",
+        "account_name": "x_account_name",
+        "address": "x_address",
+        "category": "x_category",
+        "industry": "x_industry",
     }
 
 
@@ -43,5 +50,6 @@ RULES = SourceRules(
                  "峰、平、谷（含尖峰）电量之和与总电量相差超过 2%（已导入，请向供电所核对）", warn=True),
     ),
     field_types={"account_no": "account", "day": "date", "month": "month", "kwh": "number",
-                 "kwh_sharp": "number", "kwh_peak": "number", "kwh_flat": "number", "kwh_valley": "number"},
+                 "kwh_sharp": "number", "kwh_peak": "number", "kwh_flat": "number", "kwh_valley": "number",
+                 "account_name": "name", "address": "address", "category": "enum", "industry": "text"},
 )

@@ -70,6 +70,8 @@ class RawTable:
     #: rows are not in _ing_raw (a stray quote's line, data past the header), 'warning'
     #: rows are (an XLSX row with cells past the header)
     problems: list[tuple] = field(default_factory=list)
+    #: the non-blank cells of the rows above the header ("罗山供电所 电量激增用户清单")
+    title_rows: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -81,6 +83,16 @@ class RawTable:
 
 
 # ---------------------------------------------------------------- header search
+def _titles(rows: list[list[str]]) -> list[str]:
+    """Rows above the header as text, one string a row (blank cells and rows left out)."""
+    out = []
+    for r in rows:
+        text = " ".join(c.strip() for c in r if c and c.strip())
+        if text:
+            out.append(text[:CLIP])
+    return out
+
+
 def match_header(cells: list[str], cfg: SourceConfig) -> dict[str, int]:
     """Canonical field → column index for one candidate header row."""
     idx = cfg.synonym_index()
@@ -397,6 +409,7 @@ def _load_csv(con, src: Path, cfg: SourceConfig, display: str, encoding: str,
     return RawTable(
         kind="csv", encoding=encoding, sheet=None, header_row=header_row, headers=headers,
         mapping=mapping, rows=n, has_row_column=has_row, notes=notes, problems=problems,
+        title_rows=_titles([r for r, _ in recs[:hi]]),
     )
 
 
@@ -730,7 +743,7 @@ def read_excel_table(con: duckdb.DuckDBPyConnection, path: Path, cfg: SourceConf
         con.unregister("_ing_xl_arrow")
     return RawTable(
         kind=kind, encoding=None, sheet=ws.name, header_row=hi + 1, headers=header_cells,
-        mapping=mapping, rows=len(body), has_row_column=True, notes=[],
+        mapping=mapping, rows=len(body), has_row_column=True, notes=[], title_rows=_titles(head[:hi]),
     )
 
 

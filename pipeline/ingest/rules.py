@@ -10,8 +10,30 @@ cell was not blank). They are code, never input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Union
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def named_office(*suffixes: str) -> Callable[[str], str | None]:
+    """A finder of the office a title or file name names: the first word ending in one of
+    `suffixes` (tried in order) — "罗山供电所 电量激增用户清单" → 罗山供电所. The word is the run of
+    Chinese characters before the suffix, cut after a 公司/局 inside it (国网晋江市供电公司罗山供电所
+    → 罗山供电所) and to 10 characters."""
+    def find(text: str) -> str | None:
+        for suf in suffixes:
+            for m in _CJK_RUN.finditer(text):
+                run = m.group(0)
+                i = run.find(suf)
+                if i < 0:
+                    continue
+                head = re.split(r"公司|局", run[:i])[-1][-10:]
+                if head:
+                    return head + suf
+        return None
+    return find
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,9 @@ class SourceRules:
     private_columns: dict[str, str] = field(default_factory=dict)
     #: superseded rows are copied here (stg columns + superseded_by_batch, superseded_at)
     history_table: str | None = None
+    #: stg column → finder (text → value or None) run over the rows above the header, then the
+    #: file name: fills the column where the row left it empty (the 供电所 a list's title names)
+    title_fill: dict[str, Callable[[str], str | None]] = field(default_factory=dict)
 
     def stg_columns(self, mapped: set[str]) -> dict[str, str]:
         return self.columns(mapped) if callable(self.columns) else dict(self.columns)
