@@ -441,11 +441,18 @@ def _first_word(s: str) -> str:
     return next((w for w in MARKET_WORDS if w in s), "")
 
 
+# the boilerplate exclusions a clerk reads past ("（不含危险化学品）", "化学危险品除外")
+_EXCLUSION = re.compile(r"[（(]?[^（()）；;，,]*?(?:不含|除外|不得)[^（()）；;，,]*[)）]?")
+
+
 def registry_list(reg: pd.DataFrame) -> pd.DataFrame:
-    """Registry rows the market office lists by its keyword rule, with its 排查原因."""
+    """Registry rows the market office lists by its keyword rule, with its 排查原因. The clerk
+    reads past a scope's exclusion clauses (不含危险化学品 …) — otherwise nearly every shoe
+    and trading firm would be listed — but otherwise the rule is a plain substring test: it
+    keeps look-alikes whose words happen to contain the keywords and misses cover names."""
     r = reg[~reg["status"].isin(["注销", "迁出"])].copy()
     kn = r["name"].map(_first_word)
-    ks = r["scope"].map(_first_word)
+    ks = r["scope"].fillna("").map(lambda s: _EXCLUSION.sub("", s)).map(_first_word)
     r = r[(kn != "") | (ks != "")].copy()
     kn, ks = kn[r.index], ks[r.index]
     r["reason"] = [("；".join(([f"名称含“{a}”"] if a else []) + ([f"经营范围含“{b}”"] if b else [])))
