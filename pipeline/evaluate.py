@@ -33,12 +33,22 @@ def latest_finished_run(con) -> tuple[int, object] | None:
                        "ORDER BY run_id DESC LIMIT 1").fetchone()
 
 
+def truth_members_sql() -> str:
+    """members.csv as the pipeline keys records: an account known from monthly bills or the
+    surge list is linked as a power account (int_power_accounts), and the market office's
+    listed firm as a registry record — one truth record each."""
+    return """
+        SELECT DISTINCT place_id,
+               CASE WHEN source IN ('power_readings', 'power_surge_list') THEN 'power_accounts'
+                    WHEN source = 'registry_list' THEN 'registry' ELSE source END AS source,
+               source_key
+        FROM read_csv($path, all_varchar=true, header=true)
+    """
+
+
 def load_truth_members(con, truth_dir: Path) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE truth_members AS "
-        "SELECT place_id, source, source_key FROM read_csv(?, all_varchar=true, header=true)",
-        [str(Path(truth_dir) / "members.csv")],
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE truth_members AS " + truth_members_sql(),
+                {"path": str(Path(truth_dir) / "members.csv")})
 
 
 def _cells_sql() -> str:

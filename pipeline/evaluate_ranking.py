@@ -92,8 +92,9 @@ _BASELINES_SQL = {
 
 
 def _place_of_premises(con, truth_dir: Path) -> pd.DataFrame:
-    con.execute("CREATE OR REPLACE TEMP TABLE truth_members AS SELECT place_id, source, source_key "
-                "FROM read_csv(?, all_varchar=true, header=true)", [str(Path(truth_dir) / "members.csv")])
+    from pipeline.evaluate import load_truth_members
+
+    load_truth_members(con, truth_dir)
     return con.execute("""
         WITH votes AS (
             SELECT p.premises_id, t.place_id, count(*) AS n

@@ -70,10 +70,19 @@ def monthly_table(con, as_of) -> pd.DataFrame:
 NOTE = "（仅有月度电量，无法判断夜间用电）"
 
 
+def new_factories(con, cfg, params) -> set:
+    """Premises of a new business commissioning its plant (meter opened within a year)."""
+    s = pc.surge_settings(cfg)
+    biz = pc.new_business(con, params["as_of"], 366, int(s.get("new_business_max_gap_days", 365)),
+                          int(s.get("new_business_grace_days", 90)))
+    return set(biz["premises_id"]) if len(biz) else set()
+
+
 def evidence(con, cfg, params) -> pd.DataFrame:
     df = monthly_table(con, params["as_of"])
     if df.empty:
         return pc.empty()
+    df = df[~df["premises_id"].isin(new_factories(con, cfg, params))]
     n_recent, n_prior = int(params.get("recent_months", 3)), int(params.get("prior_months", 6))
     lo, hi = float(params.get("min_ratio", 2.0)), float(params.get("full_ratio", 6.0))
     min_kwh = float(params.get("min_month_kwh", 900))

@@ -12,6 +12,7 @@ figures:
 - Daily readings win: an account whose daily readings cover at least half the flagged
   period is power_surge's to judge (it sees the change point and the night), so the list
   row is silent there.
+- A new business commissioning its plant (power_monthly.new_factories) is silent.
 - Strength: ratio = 1 + the larger growth; 0.5 at `min_ratio` (doubling), 1 at `full_ratio`,
   never below `floor` (the office listed it: that alone is worth a look).
 """
@@ -57,6 +58,9 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         return pc.empty()
     span_days = (pd.to_datetime(df["period_end"]) - pd.to_datetime(df["period_start"])).dt.days + 1
     df = df[df["daily_days"] < 0.5 * span_days].copy()
+    from pipeline.signals.power_monthly import new_factories
+
+    df = df[~df["premises_id"].isin(new_factories(con, cfg, params))]
     if df.empty:
         return pc.empty()
     gap = float(params.get("max_growth_gap", 0.05))

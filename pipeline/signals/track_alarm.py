@@ -11,8 +11,8 @@ Each alarm is read like a stop of truck_stop:
    is truck_stop's to judge (it sees the stop itself), so it is left out here.
 3. Place: by the alarm's coordinates, the nearest located premises within `radius_m` (as
    truck_stop); without coordinates, or with none near, by its 位置描述 — parsed like any
-   address — to the premises at that community + road + street number. Several premises at
-   that number share the alarm.
+   address — to the premises at that community + road + street number, or at that
+   community's landmark ("后山废弃养殖场"). Several premises there share the alarm.
 4. Silenced where the premises holds a hazmat licence valid on the alarm's day, is a place
    trucks legitimately wait (truck_stop's `legit_words`, `legit_places`), or where one of the
    truck's e-waybills of that trip names it as the unloading place (truck_stop.mark_declared
@@ -52,29 +52,44 @@ ORDER BY a.plate, a.started_at, a.alarm_type
 
 
 def _by_address(con, cfg, locations: pd.Series) -> pd.DataFrame:
-    """(location, premises_id, name) for 位置描述 that name a community + road + number where
-    premises are."""
+    """(location, premises_id, name) for 位置描述 that name where premises are: community +
+    road + street number (the place premises.sql derives from the same key), or, for a place
+    known by a landmark only ("曾林社区后山废弃养殖场附近"), community + that landmark as a record
+    of the premises writes it."""
     from pipeline.link.addresses import community_patterns, parse_address
 
     comms = cfg.communities
     pats = community_patterns([c["name"] for c in comms], {c["name"]: c.get("aliases", []) for c in comms})
-    keys = []
+    keys, marks = [], []
     for loc in sorted(set(locations.dropna())):
         a = parse_address(loc, pats)
         if a.community and a.road and a.number:
             keys.append((loc, f"{a.community}|{a.road}|{a.number}"))
-    if not keys:
-        return pd.DataFrame(columns=["location", "premises_id", "name"])
-    con.register("_alarm_keys", pd.DataFrame(keys, columns=["location", "addr_key"]))
-    try:
-        # the place id premises.sql derives from the same key
-        return con.execute("""
-            SELECT k.location, p.premises_id, p.name
-            FROM _alarm_keys k JOIN premises p ON p.place_id = 'S' || upper(substr(sha256(k.addr_key), 1, 10))
-            ORDER BY k.location, p.premises_id
-        """).df()
-    finally:
-        con.unregister("_alarm_keys")
+        elif a.community and not a.road and a.rest and len(a.rest) >= 3:
+            marks.append((loc, a.community, a.rest))
+    out = [pd.DataFrame(columns=["location", "premises_id", "name"])]
+    if keys:
+        con.register("_alarm_keys", pd.DataFrame(keys, columns=["location", "addr_key"]))
+        try:
+            out.append(con.execute("""
+                SELECT k.location, p.premises_id, p.name
+                FROM _alarm_keys k JOIN premises p ON p.place_id = 'S' || upper(substr(sha256(k.addr_key), 1, 10))
+            """).df())
+        finally:
+            con.unregister("_alarm_keys")
+    if marks:
+        con.register("_alarm_marks", pd.DataFrame(marks, columns=["location", "community", "rest"]))
+        try:
+            out.append(con.execute("""
+                SELECT DISTINCT k.location, p.premises_id, p.name
+                FROM _alarm_marks k
+                JOIN int_link_parsed q ON q.community = k.community AND q.road IS NULL AND q.addr_rest = k.rest
+                JOIN premises_members m ON m.source = q.source AND m.source_key = q.source_key
+                JOIN premises p ON p.premises_id = m.premises_id
+            """).df())
+        finally:
+            con.unregister("_alarm_marks")
+    return pd.concat(out, ignore_index=True).drop_duplicates().sort_values(["location", "premises_id"])
 
 
 def _declared_by_premises(con, al: pd.DataFrame, params: dict) -> np.ndarray:
