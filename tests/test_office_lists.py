@@ -177,10 +177,11 @@ def test_registry_office_list_cites_the_office_and_brings_firms_the_registry_lac
     prepare(con, cfg, dt.date(2021, 7, 5))
     ev = signal_evidence(con, cfg, "registry_office_list", dt.date(2021, 7, 5))
     names = dict(con.execute("SELECT premises_id, name FROM premises").fetchall())
-    got = sorted((names[p], s) for p, s in zip(ev["premises_id"], ev["sentence"]))
+    got = sorted((names[p], s, round(x, 2)) for p, s, x in zip(ev["premises_id"], ev["sentence"], ev["strength"]))
+    # named a chemical firm: full strength; listed for a scope word only: scope_strength
     assert got == [
-        ("晋江市宏达服装有限公司", "市场监管所排查名单（灵源市场监管所，2021年6月30日）：列入原因 经营范围含“化学”"),
-        ("晋江市灵源鑫鑫化工厂", "市场监管所排查名单（灵源市场监管所，2021年6月30日）：列入原因 名称含“化工”"),
+        ("晋江市宏达服装有限公司", "市场监管所排查名单（灵源市场监管所，2021年6月30日）：列入原因 经营范围含“化学”", 0.3),
+        ("晋江市灵源鑫鑫化工厂", "市场监管所排查名单（灵源市场监管所，2021年6月30日）：列入原因 名称含“化工”", 1.0),
     ]
 
 

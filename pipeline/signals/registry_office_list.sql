@@ -2,9 +2,13 @@
 -- containing 化学工业/化工). The office listed the firm itself: shown with the office and its
 -- reason. A plain keyword list also catches 园林绿化工程 and 化学药制剂, so it counts modestly,
 -- and not at all where the firm holds a hazmat licence valid on the run date (the office
--- listed a licensed chemical firm — that is what a licence is for).
+-- listed a licensed chemical firm — that is what a licence is for). A firm that calls itself
+-- a chemical firm (name_words in its name) counts fully; one listed for a word in its scope
+-- only at scope_strength: the scope is the same registration registry_chemical reads item
+-- by item, and a "化工产品销售" scope is the commonest line in a trading town.
 WITH listed AS (
-    SELECT m.premises_id, l.name, l.reason, l.office, l.listed_on
+    SELECT m.premises_id, l.name, l.reason, l.office, l.listed_on,
+           regexp_matches(coalesce(l.name, ''), $name_words_re) AS named
     FROM premises_members m
     JOIN stg_registry_list l ON m.source = 'registry' AND l.source_key = m.source_key
     WHERE l.listed_on IS NULL OR l.listed_on <= $as_of
@@ -13,7 +17,7 @@ licensed AS (
     SELECT DISTINCT premises_id FROM sig_licences WHERE valid_to IS NULL OR valid_to >= $as_of
 )
 SELECT premises_id,
-       1.0 AS strength,
+       CASE WHEN bool_or(named) THEN 1.0 ELSE $scope_strength END AS strength,
        coalesce(arg_min(reason, (listed_on, reason)), '') AS value,
        '' AS baseline,
        format('市场监管所排查名单（{}{}）：{}',
