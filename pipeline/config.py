@@ -122,7 +122,7 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
         v = (s.get("windows") or {}).get(key)
         if not isinstance(v, int) or not 7 <= v <= 366:
             errs.append(f"{path}：windows.{key} 应是 7–366 之间的整数（天），现为 {v!r}")
-    for key, lo, hi in (("corroboration_bonus", 0, 5), ("max_score", 1, 100),
+    for key, lo, hi in (("corroboration_bonus", 0, 5), ("corroboration_min_points", 0, 100), ("max_score", 1, 100),
                         ("min_score_for_list", 0, 100), ("list_length", 1, 100000),
                         ("stale_after_days", 1, 366), ("licensed_discount", 0, 1), ("max_reasons", 1, 20),
                         ("max_reason_chars", 20, 1000),

@@ -16,30 +16,11 @@ import xlsxwriter
 from pipeline.ingest import clean_sql as C
 from pipeline.ingest import ingest_files
 from pipeline.ingest.power_surge_list import MISMATCH_MOM, MISMATCH_YOY, PERIOD_REASON
+from tests.test_ingest import con, csv_file, load  # noqa: F401  (fixtures and file helper shared)
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 D = dt.date
 T = dt.datetime
-
-
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def load(con, tmp_path):
-    def _load(source, *files):
-        return ingest_files(con, source, [Path(f) for f in files], CONFIGS, tmp_path / "archive")
-    return _load
-
-
-def csv_file(tmp_path, name, text, encoding="utf-8"):
-    p = tmp_path / name
-    p.write_bytes(text.encode(encoding))
-    return p
 
 
 def xlsx_file(tmp_path, name, rows):

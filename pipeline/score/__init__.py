@@ -44,6 +44,7 @@ def score_premises(con, cfg: Config, run_id: int, as_of) -> int:
         (HERE / "scores.sql").read_text(encoding="utf-8"),
         {"run_id": run_id, "as_of": as_of, "max_score": float(cfg.scoring["max_score"]),
          "bonus": float(cfg.scoring["corroboration_bonus"]),
+         "min_family_points": float(cfg.scoring.get("corroboration_min_points", 0)),
          "licensed_discount": float(cfg.scoring.get("licensed_discount", 0.5)),
          "grace_days": int(cfg.scoring.get("licence_renewal_grace_days", 180)),
          "legit_re": "|".join(re.escape(w) for w in cfg.scoring.get("legit_name_words", ["加油站"])),

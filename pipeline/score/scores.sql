@@ -53,10 +53,19 @@ ev AS (
     FROM evidence e JOIN ref_signal_weights w USING (signal) LEFT JOIN shape s USING (premises_id)
     WHERE e.run_id = $run_id
 ),
+-- an office corroborates only with evidence worth at least corroboration_min_points: a trace
+-- (a scope word on the market office's keyword list, an old vague tip) is counted and shown
+-- but does not make that office an independent second source
+fam AS (
+    SELECT premises_id, count(*) AS n FROM (
+        SELECT premises_id, family FROM ev GROUP BY ALL HAVING sum(points) >= $min_family_points
+    ) GROUP BY premises_id
+),
 agg AS (
     -- an exact (decimal) sum: a float sum depends on the order parallel threads add in
     SELECT premises_id, sum(points::DECIMAL(18, 6))::DOUBLE AS raw,
-           sum(full_points::DECIMAL(18, 6))::DOUBLE AS raw_full, count(DISTINCT family) AS families,
+           sum(full_points::DECIMAL(18, 6))::DOUBLE AS raw_full,
+           greatest(1, coalesce(any_value(fam.n), 0)) AS families,
            bool_or(family IN ('power', 'transport', 'sites', 'tips') OR signal IN ('license_scope', 'multi_entity',
                    'unregistered_power', 'status_mismatch', 'cover_name')) AS activity,
            bool_or(signal = 'cover_name') AS cover,
@@ -68,7 +77,7 @@ agg AS (
            bool_or(signal = 'power_status_mismatch' AND contains(baseline, '登记主体')) AS successor,
            bool_or(signal = 'power_status_mismatch' AND contains(baseline, '登记主体')
                    AND regexp_matches(baseline, $cover_re)) AS successor_cover
-    FROM ev GROUP BY premises_id
+    FROM ev LEFT JOIN fam USING (premises_id) GROUP BY premises_id
 ),
 scored AS (
     SELECT p.premises_id, p.community,

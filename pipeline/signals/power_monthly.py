@@ -86,7 +86,9 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     n_recent, n_prior = int(params.get("recent_months", 3)), int(params.get("prior_months", 6))
     lo, hi = float(params.get("min_ratio", 2.0)), float(params.get("full_ratio", 6.0))
     min_kwh = float(params.get("min_month_kwh", 900))
-    last = df["month"].max()
+    # the last whole month up to the run date (not the data's last month: an account whose
+    # bills stop early has no recent months)
+    last = (pd.Timestamp(params["as_of"]) + pd.Timedelta(days=1)).to_period("M").start_time - pd.DateOffset(months=1)
     recent_months = pd.date_range(end=last, periods=n_recent, freq="MS")
     wide = df.pivot(index="premises_id", columns="month", values="kwh")
     cats = df.groupby("premises_id")["categories"].last()

@@ -31,7 +31,7 @@ import pandas as pd
 
 from pipeline.signals.stops import night_minutes
 from pipeline.signals.truck_stop import (OUT, licence_intervals, licensed_on, mark_declared, near_legit_places,
-                                         nearest_premises)
+                                         nearest_premises, night_points)
 
 _ALARMS_SQL = """
 SELECT a.plate, a.alarm_type, a.started_at,
@@ -172,11 +172,9 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     if not len(st):
         return pd.DataFrame(columns=OUT)
     st["night_min"] = night_minutes(st["started_at"], st["finished_at"], params.get("night_hours", [[22, 24], [0, 6]]))
-    min_night = float(params.get("min_night_min", 15))
-    st["is_night"] = st["night_min"] >= np.minimum(min_night, np.maximum(st["duration_min"], 1) * 0.5)
+    st["is_night"], points = night_points(st, params)
     factor = np.where(st["alarm_type"].isin(stop_types), 1.0, float(params.get("other_factor", 0.5)))
-    st["points"] = factor * st["share"] * np.where(st["is_night"], float(params.get("night_weight", 1.0)),
-                                                   float(params.get("day_weight", 0.4)))
+    st["points"] = factor * st["share"] * points
     full = max(float(params.get("full_points", 3)), 1e-9)
     rows = []
     for pid, g in st.groupby("premises_id", sort=True):

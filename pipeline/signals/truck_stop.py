@@ -209,6 +209,14 @@ def mark_declared(con, st: pd.DataFrame, params: dict, communities: list[dict] |
     return st.drop(columns=["_k"])
 
 
+def night_points(st: pd.DataFrame, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(is_night, points) of each stop: night when at least min_night_min of it — or half
+    of a shorter one — lies in the night hours (`night_min`); night_weight else day_weight."""
+    min_night = float(params.get("min_night_min", 15))
+    is_night = (st["night_min"] >= np.minimum(min_night, np.maximum(st["duration_min"], 1) * 0.5)).to_numpy()
+    return is_night, np.where(is_night, float(params.get("night_weight", 1.0)), float(params.get("day_weight", 0.4)))
+
+
 def evidence(con, cfg, params) -> pd.DataFrame:
     st = attributed_stops(con, params)
     if not len(st):
@@ -217,9 +225,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     st = st[st["premises_id"].notna() & ~st["licensed"] & ~st["legit"] & ~st["declared"] & ~st["maybe_declared"]].copy()
     if not len(st):
         return pd.DataFrame(columns=OUT)
-    min_night = float(params.get("min_night_min", 15))
-    st["is_night"] = st["night_min"] >= np.minimum(min_night, st["duration_min"] * 0.5)
-    st["points"] = np.where(st["is_night"], float(params.get("night_weight", 1.0)), float(params.get("day_weight", 0.4)))
+    st["is_night"], st["points"] = night_points(st, params)
     full = max(float(params.get("full_points", 3)), 1e-9)
     rows = []
     for pid, g in st.groupby("premises_id", sort=True):
