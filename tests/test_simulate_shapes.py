@@ -328,7 +328,9 @@ def test_registry_list_is_the_keyword_rule_on_the_registry(worlds):
     for r in reg:
         if r["status"] in ("注销", "迁出"):
             continue
-        hit = [w_ for w_ in WORDS if w_ in r["name"]][:1] + [w_ for w_ in WORDS if w_ in r["scope"]][:1]
+        # the clerk reads past exclusion clauses: "（不含危险化学品）", "化学危险品除外"
+        scope = re.sub(r"[（(][^（()）]*(?:不含|除外)[^（()）]*[)）]|[^；;，,（()）]*除外", "", r["scope"] or "")
+        hit = [w_ for w_ in WORDS if w_ in r["name"]][:1] + [w_ for w_ in WORDS if w_ in scope][:1]
         if hit:
             want[r["uscc"] or f"{r['name']}|{r['address']}"] = r
     listed = _table(w / "inbox" / "registry_list" / "市场监管所_涉化工企业排查名单_20210630.xlsx", "", 2)
