@@ -36,7 +36,7 @@ _FRESHNESS = {
     "tips": ("stg_tips", "received_at"),
 }
 _POWER = ("power_readings", "power_surge_list")
-# a missing source whose office sent its own list instead: (list, what the list lacks)
+# a missing source → the office's own list that stands in for it (the note says what it lacks)
 _STANDS_IN = {"tracks": "track_alarms", "registry": "registry_list", "power_readings": "power_surge_list"}
 
 

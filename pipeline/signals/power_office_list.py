@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.signals import power_common as pc
+from pipeline.signals.power_monthly import new_factories
 
 _SQL = """
 SELECT ap.premises_id, s.account_no, s.account_name, s.office, s.period_start, s.period_end,
@@ -58,8 +59,6 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         return pc.empty()
     span_days = (pd.to_datetime(df["period_end"]) - pd.to_datetime(df["period_start"])).dt.days + 1
     df = df[df["daily_days"] < 0.5 * span_days].copy()
-    from pipeline.signals.power_monthly import new_factories
-
     df = df[~df["premises_id"].isin(new_factories(con, cfg, params))]
     if df.empty:
         return pc.empty()
