@@ -115,7 +115,8 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
         if not isinstance(w, (int, float)) or not 0 <= w <= 100:
             errs.append(f"{path}：信号 {name} 的 weight 应是 0–100 之间的数，现为 {w!r}")
         for k, v in spec.items():
-            if k.startswith(("min_", "full_", "recent_", "baseline_")) and (
+            if (k.startswith(("min_", "full_", "recent_", "baseline_")) or "_min_" in k or "_full_" in k
+                    or k.endswith(("_share", "_margin", "_factor", "_peers"))) and (
                     not isinstance(v, (int, float)) or v < 0):
                 errs.append(f"{path}：信号 {name} 的 {k} 应是不小于 0 的数，现为 {v!r}")
     for key in ("recent_days", "baseline_days"):

@@ -303,3 +303,101 @@ def peer_stats(values: pd.Series, groups: pd.Series, min_peers: int = 0) -> pd.D
 
 def empty() -> pd.DataFrame:
     return pd.DataFrame(columns=["premises_id", "strength", "value", "baseline", "sentence"])
+
+
+# --------------------------------------------------------------------------- trade peers
+# Trades have their own rhythm: printing and dyeing run night shifts, a shoe-material
+# cutter does not. A premises is compared with the premises of its registered trade
+# (industry code 中类, else 大类, else the industry text of its registration or of the power
+# office's 行业分类, else the trade word of its name) and of similar size.
+SIZE_BANDS = (50.0, 300.0, 1500.0)       # recent daily kWh: shop · workshop · factory · large
+
+
+def size_band(daily: pd.Series) -> pd.Series:
+    edges = [-np.inf, *SIZE_BANDS, np.inf]
+    return pd.Series(np.searchsorted(edges, pd.to_numeric(daily, errors="coerce").fillna(0).to_numpy(),
+                                     side="right") - 1, index=daily.index)
+
+
+def size_text(band: int) -> str:
+    edges = (0.0, *SIZE_BANDS)
+    if band >= len(SIZE_BANDS):
+        return f"日均 {edges[-1]:,.0f} kWh 以上"
+    return f"日均 {edges[band]:,.0f}–{edges[band + 1]:,.0f} kWh"
+
+
+def premises_trade_sql() -> str:
+    """premises_id → trade keys, from the most to the least specific source: a registry
+    industry code (中类 and 大类: the first 3 / 2 digits), the registry's or the power office's
+    industry text, the trade word of any of the premises' names (int_link_parsed.trade).
+    `label` is what the sentence shows."""
+    return """
+    WITH reg AS (
+        SELECT m.premises_id, regexp_replace(r.industry_code, '[^0-9]', '', 'g') AS code, r.industry
+        FROM premises_members m JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
+    ),
+    regc AS (
+        SELECT premises_id, min(code) AS code, min(industry) FILTER (WHERE industry IS NOT NULL) AS industry
+        FROM reg WHERE length(code) >= 2 OR industry IS NOT NULL GROUP BY premises_id
+    ),
+    bill AS (
+        SELECT ap.premises_id, min(r.industry) AS industry
+        FROM stg_power_readings r JOIN sig_account_premises ap USING (account_no)
+        WHERE r.industry IS NOT NULL AND trim(r.industry) <> '' GROUP BY ap.premises_id
+    ),
+    nm AS (
+        SELECT m.premises_id, min(q.trade) AS trade
+        FROM premises_members m JOIN int_link_parsed q ON q.source = m.source AND q.source_key = m.source_key
+        WHERE q.trade IS NOT NULL GROUP BY m.premises_id
+    ),
+    ids AS (SELECT premises_id FROM regc UNION SELECT premises_id FROM bill UNION SELECT premises_id FROM nm)
+    SELECT ids.premises_id,
+           CASE WHEN length(regc.code) >= 3 THEN 'C' || left(regc.code, 3)
+                WHEN regc.industry IS NOT NULL THEN 'T' || regc.industry
+                WHEN bill.industry IS NOT NULL THEN 'T' || bill.industry
+                WHEN nm.trade IS NOT NULL THEN 'N' || nm.trade END AS trade_fine,
+           CASE WHEN length(regc.code) >= 2 THEN 'C' || left(regc.code, 2)
+                WHEN regc.industry IS NOT NULL THEN 'T' || regc.industry
+                WHEN bill.industry IS NOT NULL THEN 'T' || bill.industry
+                WHEN nm.trade IS NOT NULL THEN 'N' || nm.trade END AS trade_coarse,
+           coalesce(regc.industry, bill.industry, nm.trade) AS label
+    FROM ids LEFT JOIN regc USING (premises_id) LEFT JOIN bill USING (premises_id) LEFT JOIN nm USING (premises_id)
+    """
+
+
+def premises_trade(con) -> pd.DataFrame:
+    return con.execute(premises_trade_sql()).df()
+
+
+def trade_peers(df: pd.DataFrame, value: str, min_peers: int) -> pd.DataFrame:
+    """Per row of df (premises_id, `value`, daily, trade_fine, trade_coarse, label): the
+    peers it is compared with — the same fine trade and size band, else the same fine trade,
+    else the same coarse trade — with their median, MAD-sigma, 90th percentile, count and a
+    Chinese description. Rows without a trade, or whose trade has fewer than `min_peers`
+    premises, get NaN (no trade comparison)."""
+    d = df[["premises_id", value, "daily", "trade_fine", "trade_coarse", "label"]].copy()
+    d["band"] = size_band(d["daily"])
+    out = pd.DataFrame({"premises_id": d["premises_id"], "trade_median": np.nan, "trade_sigma": np.nan,
+                        "trade_q90": np.nan, "trade_n": 0, "trade_text": None}, index=d.index)
+    v = pd.to_numeric(d[value], errors="coerce")
+    todo = d["trade_fine"].notna() & v.notna()
+    levels = [(["trade_fine", "band"], True), (["trade_fine"], False), (["trade_coarse"], False)]
+    for keys, sized in levels:
+        grp = d[todo & d[value].notna()].assign(v=v).groupby(keys, sort=True)["v"]
+        stats = pd.DataFrame({"n": grp.size(), "med": grp.median(), "q90": grp.quantile(0.9)})
+        if stats.empty:
+            continue
+        dev = d[todo].assign(v=v).join(stats["med"], on=keys)
+        mad = (dev["v"] - dev["med"]).abs().groupby([dev[k] for k in keys], sort=True).median() * MAD_SIGMA
+        stats["sigma"] = mad
+        row = d.join(stats, on=keys)
+        ok = todo & (row["n"] >= min_peers)
+        out.loc[ok, "trade_median"] = row.loc[ok, "med"]
+        out.loc[ok, "trade_sigma"] = row.loc[ok, "sigma"]
+        out.loc[ok, "trade_q90"] = row.loc[ok, "q90"]
+        out.loc[ok, "trade_n"] = row.loc[ok, "n"].astype(int)
+        out.loc[ok, "trade_text"] = [
+            f"同行业（{lab}）" + (f"同规模（{size_text(int(b))}）" if sized else "") + f"用户 {int(n)} 户"
+            for lab, b, n in zip(d.loc[ok, "label"], d.loc[ok, "band"], row.loc[ok, "n"])]
+        todo = todo & ~ok
+    return out

@@ -13,6 +13,16 @@ hours, compared twice:
   strength. A steady share whose night kWh grew by power_surge's `min_ratio` is not steady.
   A 用电类别 with fewer than `min_peers` premises is compared with the whole population.
 A new meter has no past of its own and is judged against its peers.
+
+Trades have their own rhythm (a printing or dyeing works runs night shifts, a shoe-material
+cutter does not): a premises is also compared with the premises of its registered trade and
+size (power_common.trade_peers). A share at least `trade_min_share`, `min_peer_z` robust
+standard deviations above its trade's median and `trade_margin` beyond the trade's 90th
+percentile fires even below `min_share` — half the energy at night is a threshold for a
+category of mixed trades, not for one whose own premises draw a tenth at night. With fewer
+than `trade_min_peers` premises in the trade, the category comparison alone applies.
+A share that rose by `min_jump` across its change point to beyond the trade's (else the
+category's) 90th percentile is a new night operation too, however far below half it stays.
 """
 
 from __future__ import annotations
@@ -88,17 +98,40 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     peers = pc.peer_stats(nt["share"], nt["category"], int(params["min_peers"]))
     nt = nt.join(peers, on="category")
     nt["peer_z"] = (nt["share"] - nt["peer_median"]) / nt["peer_sigma"].clip(lower=0.01)
+    trade = nt[["premises_id", "share", "daily"]].merge(pc.premises_trade(con), on="premises_id", how="left")
+    nt = nt.merge(pc.trade_peers(trade, "share", int(params["trade_min_peers"])), on="premises_id", how="left")
+    nt["trade_z"] = (nt["share"] - nt["trade_median"]) / nt["trade_sigma"].clip(lower=0.02)
     lo, hi = float(params["min_share"]), float(params["full_share"])
-    cand = nt[(nt["share"] >= lo) & (nt["peer_z"] >= params["min_peer_z"])
-              & (nt["valley_daily"] >= params["min_valley_kwh"])]
+    by_cat = (nt["share"] >= lo) & (nt["peer_z"] >= params["min_peer_z"])
+    # a day trade's premises drawing well beyond its own trade's night rhythm, even below
+    # half of its energy: the trade does not explain it
+    by_trade = (nt["share"] >= float(params["trade_min_share"])) & (nt["trade_z"] >= params["min_peer_z"]) \
+        & (nt["share"] >= nt["trade_q90"] + float(params["trade_margin"]))
+    # its own rhythm changed: the share rose across its change point by min_jump to beyond
+    # what nine in ten of its trade (else of its 用电类别) draw at night
+    q90 = nt["trade_q90"].fillna(nt.groupby("category")["share"].transform(lambda v: v.quantile(0.9)))
+    jumped = (nt["share"] - nt["base_share"] >= float(params["min_jump"])) \
+        & (nt["share"] >= float(params["trade_min_share"])) & (nt["share"] >= q90 + float(params["trade_margin"]))
+    nt["by_trade"] = (by_trade | jumped) & ~by_cat
+    nt["ref_q90"] = q90
+    cand = nt[(by_cat | by_trade | jumped) & (nt["valley_daily"] >= params["min_valley_kwh"])]
     rows = []
     rw = pc.weeks(params["recent_days"])
     hv = pc.valley_hours(cfg)
     surge_ratio = float(pc.surge_settings(cfg).get("min_ratio", 2.0))
     for r in cand.itertuples():
-        strength = float(np.clip(0.5 + 0.5 * (r.share - lo) / max(hi - lo, 1e-9), 0.5, 1.0))
-        peer_txt = (f"同类用户（{r.category}）中位数 {100 * r.peer_median:.0f}%" if r.peer_group != "全部用户"
-                    else f"全部用户中位数 {100 * r.peer_median:.0f}%（{r.category}用户不足 {params['min_peers']} 户）")
+        if r.by_trade:
+            tlo = r.ref_q90 + float(params["trade_margin"])
+            strength = float(np.clip(0.5 + 0.5 * (r.share - tlo) / max(hi - tlo, 1e-9), 0.5, 1.0))
+            peer_txt = (f"{r.trade_text}中位数 {100 * r.trade_median:.0f}%，九成不超过 {100 * r.trade_q90:.0f}%"
+                        if isinstance(r.trade_text, str) else
+                        f"同类用户（{r.category}）中位数 {100 * r.peer_median:.0f}%，九成不超过 {100 * r.ref_q90:.0f}%")
+        else:
+            strength = float(np.clip(0.5 + 0.5 * (r.share - lo) / max(hi - lo, 1e-9), 0.5, 1.0))
+            peer_txt = (f"同类用户（{r.category}）中位数 {100 * r.peer_median:.0f}%" if r.peer_group != "全部用户"
+                        else f"全部用户中位数 {100 * r.peer_median:.0f}%（{r.category}用户不足 {params['min_peers']} 户）")
+            if isinstance(r.trade_text, str):
+                peer_txt += f"，{r.trade_text}中位数 {100 * r.trade_median:.0f}%"
         head = f"近{rw}周谷时段（夜间）用电占 {100 * r.share:.0f}%（日均 {r.daily:,.0f} kWh，其中夜间 {r.valley_daily:,.0f} kWh），{peer_txt}"
         if r.new_meter:
             own = f"；该户 {pc.md(r.first_day)}起才有用电记录，自始以夜间用电为主"
@@ -109,10 +142,13 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         elif r.valley_daily >= surge_ratio * r.base_valley:
             own = (f"；此前{r.base_weeks}周占比同为 {100 * r.base_share:.0f}%，但夜间用电由日均 {r.base_valley:,.0f} kWh "
                    f"增至 {r.valley_daily:,.0f} kWh")
-        elif r.share >= params["steady_min_share"]:
+        elif r.share >= params["steady_min_share"] or r.by_trade:
+            # always at night, but beyond what night trades show — or beyond its own trade
             strength *= float(params["steady_factor"])
-            own = (f"；此前{r.base_weeks}周同为 {100 * r.base_share:.0f}%，长期以夜间用电为主，"
-                   f"夜间平均负荷为白天的 {(r.share / hv) / max((1 - r.share) / (24 - hv), 1e-9):.1f} 倍")
+            ratio = (r.share / hv) / max((1 - r.share) / (24 - hv), 1e-9)
+            own = (f"；此前{r.base_weeks}周同为 {100 * r.base_share:.0f}%，"
+                   + ("长期以夜间用电为主，" if r.share >= 0.5 else "长期如此，")
+                   + f"夜间平均负荷为白天的 {ratio:.1f} 倍")
         else:
             continue   # has always run at night at a level night trades show: a look-alike
         rows.append((r.premises_id, strength, round(r.share, 3),
