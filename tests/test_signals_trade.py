@@ -62,3 +62,48 @@ def test_night_without_a_trade_keeps_the_category_threshold():
     insert(con, "stg_power_accounts", [_account("3500000009", 9, "王五", capacity_kva=200)])
     _tou(con, "3500000009", START, DAYS, "500", 0.36, 0.3)
     assert "3500000009" not in signal_evidence_by_account(con, "power_night", AS_OF).index
+
+
+# ---------------------------------------------------------------- power_level
+
+def _bills(con, account_no: str, months: list[tuple[str, float]]) -> None:
+    for i, (ym, daily) in enumerate(months):
+        day = dt.date.fromisoformat(ym + "-01")
+        ndays = ((day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - day).days
+        insert(con, "stg_power_readings", [dict(src_row=1000 + i, account_no=account_no, day=day, period="month",
+                                                kwh=daily * ndays)])
+
+
+def test_level_already_high_in_the_monthly_history_fires_new_meter_and_window_step_silent():
+    con = stg_db()
+    insert(con, "stg_power_accounts", [
+        _account("3500000001", 1, "王五"),                                        # rose 2020年9月
+        _account("3500000002", 2, "陈七", opened=dt.date(2020, 9, 15)),           # a meter that starts
+        _account("3500000003", 3, "赵六"),                                        # rose inside the window
+    ])
+    months = [f"2020-{m:02d}" for m in range(1, 13)]
+    _bills(con, "3500000001", [(m, 30 if m < "2020-09" else 300) for m in months])
+    _bills(con, "3500000002", [(m, 300) for m in months if m >= "2020-09"])
+    _bills(con, "3500000003", [(m, 30) for m in months])
+    _tou(con, "3500000001", START, DAYS, "300", 0.1, 0.35)
+    _tou(con, "3500000002", START, DAYS, "300", 0.1, 0.35)
+    _tou(con, "3500000003", START, DAYS, "CASE WHEN i < 90 THEN 30 ELSE 300 END", 0.1, 0.35)
+    ev = signal_evidence_by_account(con, "power_level", AS_OF)
+    assert ev.loc["3500000001", "sentence"] == (
+        "月度电费记录：户号 3500000001 自2020年9月起用电由日均 30 kWh 升至 300 kWh（10.0 倍），"
+        "2021年1月1日起的日用电数据开始时已处于高位，最近一月日均 300 kWh")
+    assert ev.loc["3500000001", "strength"] == pytest.approx(1.0)
+    assert "3500000002" not in ev.index          # its first whole month is already its level
+    assert "3500000003" not in ev.index          # the daily readings show the change: power_surge's
+
+
+def test_level_per_kva_far_beyond_its_trade_fires_ordinary_members_silent():
+    con = stg_db()
+    _shoe_trade(con)                                    # 200 kVA, 400–580 kWh a day: 10–14% of full load
+    _firm(con, "3500000001", 1, "晋江市灵源凯达鞋材有限公司", "1952", "皮鞋制造", 1800, 0.10, capacity=200)
+    ev = signal_evidence_by_account(con, "power_level", AS_OF)
+    assert list(ev.index) == ["3500000001"]
+    util = 1800 / (200 * 24 * 0.85)
+    assert ev.loc["3500000001", "sentence"].startswith(
+        f"合同容量 200 kVA，近4周日均用电 1,800 kWh，为全天满载可供电量的 {100 * util:.0f}%；同行业（皮鞋制造）")
+    assert 0.35 <= ev.loc["3500000001", "strength"] <= 0.7

@@ -380,14 +380,16 @@ def trade_peers(df: pd.DataFrame, value: str, min_peers: int) -> pd.DataFrame:
     out = pd.DataFrame({"premises_id": d["premises_id"], "trade_median": np.nan, "trade_sigma": np.nan,
                         "trade_q90": np.nan, "trade_n": 0, "trade_text": None}, index=d.index)
     v = pd.to_numeric(d[value], errors="coerce")
-    todo = d["trade_fine"].notna() & v.notna()
+    known = d["trade_fine"].notna() & v.notna()
+    todo = known.copy()
     levels = [(["trade_fine", "band"], True), (["trade_fine"], False), (["trade_coarse"], False)]
     for keys, sized in levels:
-        grp = d[todo & d[value].notna()].assign(v=v).groupby(keys, sort=True)["v"]
+        # every premises of the trade is a peer; only those not yet compared take the result
+        grp = d[known].assign(v=v).groupby(keys, sort=True)["v"]
         stats = pd.DataFrame({"n": grp.size(), "med": grp.median(), "q90": grp.quantile(0.9)})
         if stats.empty:
             continue
-        dev = d[todo].assign(v=v).join(stats["med"], on=keys)
+        dev = d[known].assign(v=v).join(stats["med"], on=keys)
         mad = (dev["v"] - dev["med"]).abs().groupby([dev[k] for k in keys], sort=True).median() * MAD_SIGMA
         stats["sigma"] = mad
         row = d.join(stats, on=keys)

@@ -105,19 +105,22 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     by_cat = (nt["share"] >= lo) & (nt["peer_z"] >= params["min_peer_z"])
     # a day trade's premises drawing well beyond its own trade's night rhythm, even below
     # half of its energy: the trade does not explain it
-    by_trade = (nt["share"] >= float(params["trade_min_share"])) & (nt["trade_z"] >= params["min_peer_z"]) \
+    # and drawing more per night hour than per day hour: a flat round-the-clock load is not
+    # night work (power_flat reads it)
+    hv = pc.valley_hours(cfg)
+    night_heavy = nt["share"] / hv >= (1 - nt["share"]) / max(24 - hv, 1e-9)
+    by_trade = night_heavy & (nt["share"] >= float(params["trade_min_share"])) & (nt["trade_z"] >= params["min_peer_z"]) \
         & (nt["share"] >= nt["trade_q90"] + float(params["trade_margin"]))
     # its own rhythm changed: the share rose across its change point by min_jump to beyond
     # what nine in ten of its trade (else of its 用电类别) draw at night
     q90 = nt["trade_q90"].fillna(nt.groupby("category")["share"].transform(lambda v: v.quantile(0.9)))
-    jumped = (nt["share"] - nt["base_share"] >= float(params["min_jump"])) \
+    jumped = night_heavy & (nt["share"] - nt["base_share"] >= float(params["min_jump"])) \
         & (nt["share"] >= float(params["trade_min_share"])) & (nt["share"] >= q90 + float(params["trade_margin"]))
     nt["by_trade"] = (by_trade | jumped) & ~by_cat
     nt["ref_q90"] = q90
     cand = nt[(by_cat | by_trade | jumped) & (nt["valley_daily"] >= params["min_valley_kwh"])]
     rows = []
     rw = pc.weeks(params["recent_days"])
-    hv = pc.valley_hours(cfg)
     surge_ratio = float(pc.surge_settings(cfg).get("min_ratio", 2.0))
     for r in cand.itertuples():
         if r.by_trade:
