@@ -11,7 +11,7 @@ SIGNAL_NAMES = {
     "unregistered_power": "无照用电", "idle_site": "闲置场所用电",
     "power_monthly": "月度电量激增", "power_office_list": "供电所电量激增清单",
     "track_alarm": "危货车辆平台报警", "registry_office_list": "市场监管所排查名单",
-    "power_level": "用电早已处于高位", "tip_area": "同一区域多次举报",
+    "power_level": "用电早已处于高位",
 }
 #: the console line after each signal
 FIRED = "信号“{name}”命中 {n} 处场所"

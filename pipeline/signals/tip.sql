@@ -9,18 +9,43 @@
 -- cannot survive; stg_tips is already masked at ingest, this is defence in depth for rows
 -- stored otherwise. Reporter identity (tip_reporters) is never read here. tip.py registers
 -- the function and runs this query.
-WITH direct AS (
-    SELECT m.premises_id, s.tip_id, s.received_at, s.content, 1.0 AS share
+--
+-- Repeated vague tips: tips that name only a community (and perhaps a road) with no door
+-- number stay premises of their own, each as weak as one tip. Several of them about one area
+-- (community + road, or the community alone) up to the run date are one lead: from
+-- $area_min_reports on, they count together on the premises of the area's first tip, which
+-- the community's list then carries with the tips' text; the others are not listed again.
+WITH vague AS (
+    SELECT m.premises_id, s.tip_id, s.received_at, p.community, coalesce(q.road, '') AS road
+    FROM premises_members m JOIN premises p USING (premises_id)
+    JOIN stg_tips s ON s.tip_id = m.source_key
+    JOIN int_link_parsed q ON q.source = 'tips' AND q.source_key = m.source_key
+    WHERE m.source = 'tips' AND q.number IS NULL AND p.name IS NULL      -- names no firm either
+      AND p.community IS NOT NULL AND p.community <> '未归属社区'
+      AND (s.received_at IS NULL OR s.received_at::DATE <= $as_of)
+      AND NOT EXISTS (SELECT 1 FROM premises_members m2 WHERE m2.premises_id = m.premises_id AND m2.source <> 'tips')
+),
+area AS (
+    SELECT tip_id, community, road, count(*) OVER w AS n_area,
+           first_value(premises_id) OVER (w ORDER BY received_at NULLS LAST, tip_id
+                                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS lead_premises
+    FROM vague WINDOW w AS (PARTITION BY community, road)
+),
+direct AS (
+    SELECT CASE WHEN a.n_area >= $area_min_reports THEN a.lead_premises ELSE m.premises_id END AS premises_id,
+           s.tip_id, s.received_at, s.content, 1.0 AS share,
+           CASE WHEN a.n_area >= $area_min_reports THEN a.community || '社区' || a.road END AS area
     FROM premises_members m JOIN stg_tips s ON m.source = 'tips' AND s.tip_id = m.source_key
+    LEFT JOIN area a ON a.tip_id = s.tip_id
 ),
 -- a tip that stayed its own premises, but at a place with other premises
 alone AS (
     SELECT d.*, pl.n_premises FROM direct d JOIN premises p USING (premises_id) JOIN places pl USING (place_id)
-    WHERE pl.n_premises > 1
+    WHERE pl.n_premises > 1 AND d.area IS NULL
       AND NOT EXISTS (SELECT 1 FROM premises_members m2 WHERE m2.premises_id = d.premises_id AND m2.source <> 'tips')
 ),
 shared AS (
-    SELECT o.premises_id, a.tip_id, a.received_at, a.content, $shared_share / (a.n_premises - 1) AS share
+    SELECT o.premises_id, a.tip_id, a.received_at, a.content, $shared_share / (a.n_premises - 1) AS share, NULL AS area
     FROM alone a JOIN premises p ON p.premises_id = a.premises_id
     JOIN premises o ON o.place_id = p.place_id AND o.premises_id <> a.premises_id
 ),
@@ -34,8 +59,18 @@ t AS (
 SELECT premises_id,
        least(1.0, sum(w) / $full_weight) AS strength,
        count(*) AS value, round(sum(w), 2) AS baseline,
+       CASE WHEN max(area) IS NOT NULL THEN
+       format('群众举报 {} 次（{}）均指向{}一带、未给出门牌号，需走访确定具体场所：{}', count(*),
+              CASE WHEN min(received_at)::DATE = max(received_at)::DATE THEN strftime(max(received_at), '%Y-%m-%d')
+                   ELSE coalesce(strftime(min(received_at), '%Y-%m-%d') || '至' || strftime(max(received_at), '%Y-%m-%d'), '日期不详') END,
+              max(area),
+              -- the two latest tips' text, each masked before it is clipped
+              string_agg('「' || coalesce(left(ing_mask_text(content, NULL, NULL), 30), '（内容为空）') || '」', ''
+                         ORDER BY received_at DESC NULLS LAST, tip_id DESC) FILTER (WHERE rn <= 2))
+       ELSE
        format('群众举报 {} 次（最近 {}）{}：{}', count(*),
               coalesce(strftime(max(received_at), '%Y-%m-%d'), '日期不详'),
               CASE WHEN max(share) < 1 THEN '，举报指向同一地址' ELSE '' END,
-              coalesce(left(ing_mask_text(arg_max(content, (received_at, tip_id)), NULL, NULL), 40), '（内容为空）')) AS sentence
-FROM t GROUP BY premises_id
+              coalesce(left(ing_mask_text(arg_max(content, (received_at, tip_id)), NULL, NULL), 40), '（内容为空）')) END AS sentence
+FROM (SELECT *, row_number() OVER (PARTITION BY premises_id ORDER BY received_at DESC NULLS LAST, tip_id DESC) AS rn FROM t)
+GROUP BY premises_id
