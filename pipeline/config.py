@@ -126,7 +126,7 @@ def _check_scoring(s: dict[str, Any], path: Path) -> list[str]:
     for key, lo, hi in (("corroboration_bonus", 0, 5), ("corroboration_min_points", 0, 100), ("max_score", 1, 100),
                         ("min_score_for_list", 0, 100), ("list_length", 1, 100000),
                         ("stale_after_days", 1, 366), ("licensed_discount", 0, 1), ("max_reasons", 1, 20),
-                        ("max_reason_chars", 20, 1000),
+                        ("max_reason_chars", 20, 1000), ("weak_reason_points", 0, 100),
                         ("licence_renewal_grace_days", 0, 3650), ("random_share", 0, 0.5)):
         v = s.get(key)
         if not isinstance(v, (int, float)) or not lo <= v <= hi:

@@ -66,3 +66,17 @@ def test_each_reason_is_cut_to_max_reason_chars(tmp_path):
                                       ("P2", "power_night", "power", 0.9, "夜间用电占 70%")], cfg)
     assert got["P1"].split("；")[0] == long[:19] + "…"
     assert got["P2"].split("；")[0] == "夜间用电占 70%"
+
+
+def test_a_premises_listed_on_one_weak_reason_says_so(tmp_path):
+    cfg = project_config()
+    weak = cfg.scoring["weak_reason_points"]
+    w_tip = cfg.scoring["signals"]["tip"]["weight"]
+    w_surge = cfg.scoring["signals"]["power_surge"]["weight"]
+    got = _ranking_reasons(tmp_path, [
+        ("P1", "tip", "tips", (weak - 1) / w_tip, "群众举报 1 次：晚上有怪味"),        # one reason, under the mark
+        ("P2", "power_surge", "power", 0.9, "近4周日均 900 kWh，为此前的 6.0 倍"),  # one strong reason
+    ], cfg)
+    assert got["P1"].startswith("【仅一项较弱依据，建议先核实再安排检查】群众举报 1 次：晚上有怪味")
+    assert not got["P2"].startswith("【")
+    assert 0.9 * w_surge >= weak

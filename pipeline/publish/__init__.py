@@ -107,6 +107,7 @@ def publish_lists(con, cfg: Config, run_id: int, out_dir: Path, notes: list[str]
          "prev_run": last_week_run(con, run_id, as_of),
          "random_note": text.RANDOM_PICK, "fill_note": score_text.FILL_NOTE,
          "min_score": float(cfg.scoring["min_score_for_list"]),
+         "weak_points": float(cfg.scoring.get("weak_reason_points", 12)), "weak_note": text.WEAK_NOTE,
          },
     ).df()
     _write_csv(_frame(rows[rows["score"] > 0], "rank"), out_dir / "ranking.csv")

@@ -22,6 +22,10 @@ reasons AS (
                                              ORDER BY pts DESC, signal)[1:$max_reasons], $sep) AS reasons
     FROM ev GROUP BY premises_id
 ),
+-- one kind of reason worth little: the list says how sure it is
+weak AS (
+    SELECT premises_id FROM ev GROUP BY premises_id HAVING count(*) = 1 AND max(pts) < $weak_points
+),
 accounts AS (
     SELECT premises_id, string_agg(source_key, ';' ORDER BY source_key) AS accounts
     FROM premises_members WHERE source = 'power_accounts' GROUP BY premises_id
@@ -41,13 +45,15 @@ SELECT s.rank, v.list_rank AS rank_in_community, s.community, c.work_point, s.pr
        CASE WHEN v.random_pick THEN $random_note
             -- a fill row says first why it is on the list although below the line
             ELSE concat_ws($sep, CASE WHEN v.filled THEN format($fill_note, s.score, $min_score) END,
-                           r.reasons, m.sentence, s.discount_note, s.category_note) END AS reasons, p.lon, p.lat,
+                           CASE WHEN w.premises_id IS NOT NULL THEN $weak_note || r.reasons ELSE r.reasons END,
+                           m.sentence, s.discount_note, s.category_note) END AS reasons, p.lon, p.lat,
        s.premises_id NOT IN (SELECT premises_id FROM prev) AS is_new,
        v.premises_id IS NOT NULL AS listed
 FROM scores s
 JOIN premises p USING (premises_id)
 LEFT JOIN ref_communities c ON c.name = s.community
 LEFT JOIN reasons r USING (premises_id)
+LEFT JOIN weak w USING (premises_id)
 LEFT JOIN accounts a USING (premises_id)
 LEFT JOIN people pe USING (premises_id)
 LEFT JOIN visit_lists v ON v.run_id = s.run_id AND v.premises_id = s.premises_id

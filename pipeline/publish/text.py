@@ -8,6 +8,8 @@ YES, NO = "是", "否"
 #: the console line of the publish stage
 LOG_PUBLISHED = "走访清单：{lists} 份社区清单，共 {n} 处场所 → {out}"
 REASON_SEP = "；"
+#: 主要依据 of a listed premises whose only reason is one weak signal (scoring.yaml weak_reason_points)
+WEAK_NOTE = "【仅一项较弱依据，建议先核实再安排检查】"
 RANDOM_PICK = "随机抽查：从清单之外随机抽取，用于估计清单的真实命中率，不代表该处有风险证据"
 UNNAMED = "（名称不详）"
 NOTES_SHEET = "说明"
