@@ -12,9 +12,10 @@
 --
 -- Repeated vague tips: tips that name only a community (and perhaps a road) with no door
 -- number stay premises of their own, each as weak as one tip. Several of them about one area
--- (community + road, or the community alone) up to the run date are one lead: from
+-- (community + road, or the community alone) up to the run date are a lead: from
 -- $area_min_reports on, they count together on the premises of the area's first tip, which
--- the community's list then carries with the tips' text; the others are not listed again.
+-- the community's list then carries with the tips' text. Each tip still counts for its own
+-- premises too: vague tips in one village may well be about different places.
 WITH vague AS (
     SELECT m.premises_id, s.tip_id, s.received_at, p.community, coalesce(q.road, '') AS road
     FROM premises_members m JOIN premises p USING (premises_id)
@@ -26,17 +27,22 @@ WITH vague AS (
       AND NOT EXISTS (SELECT 1 FROM premises_members m2 WHERE m2.premises_id = m.premises_id AND m2.source <> 'tips')
 ),
 area AS (
-    SELECT tip_id, community, road, count(*) OVER w AS n_area,
+    SELECT tip_id, premises_id, community, road, count(*) OVER w AS n_area,
            first_value(premises_id) OVER (w ORDER BY received_at NULLS LAST, tip_id
                                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS lead_premises
     FROM vague WINDOW w AS (PARTITION BY community, road)
 ),
 direct AS (
-    SELECT CASE WHEN a.n_area >= $area_min_reports THEN a.lead_premises ELSE m.premises_id END AS premises_id,
-           s.tip_id, s.received_at, s.content, 1.0 AS share,
-           CASE WHEN a.n_area >= $area_min_reports THEN a.community || '社区' || a.road END AS area
+    SELECT m.premises_id, s.tip_id, s.received_at, s.content, 1.0 AS share,
+           CASE WHEN a.n_area >= $area_min_reports AND a.lead_premises = m.premises_id
+                THEN a.community || '社区' || a.road END AS area
     FROM premises_members m JOIN stg_tips s ON m.source = 'tips' AND s.tip_id = m.source_key
     LEFT JOIN area a ON a.tip_id = s.tip_id
+    UNION ALL
+    -- the area's other tips, on its lead premises
+    SELECT a.lead_premises, s.tip_id, s.received_at, s.content, 1.0, a.community || '社区' || a.road
+    FROM area a JOIN stg_tips s USING (tip_id)
+    WHERE a.n_area >= $area_min_reports AND a.premises_id <> a.lead_premises
 ),
 -- a tip that stayed its own premises, but at a place with other premises
 alone AS (
