@@ -121,11 +121,15 @@ def _pre_window(frames: dict, acc: pd.DataFrame, rng: np.random.Generator) -> pd
     places = frames["places"].set_index("place_id")
     role = acc["place_id"].map(places["role"]).to_numpy()
     sday = acc["place_id"].map(places["start_day"]).fillna("").to_numpy(dtype=object)
-    early = (role == "planted") & (sday != "") & (sday < START.isoformat()) & (acc["start"].to_numpy() == 9999)
+    early = (role == "planted") & (sday != "") & (sday < START.isoformat()) \
+        & ((acc["start"].to_numpy() == 9999) | (acc["start"].to_numpy() <= 0))
     true_start = np.full(n, -10**9)
     true_start[early] = [(dt.date.fromisoformat(s) - START).days for s in sday[early]]
     lvl0 = acc["lvl0"].to_numpy(dtype=float)
     pre = acc["lvl_pre"].to_numpy(dtype=float) if "lvl_pre" in acc else lvl0
+    # a varied world's intermittent workshop, running since before the window, is "on" from
+    # day 0 (start 0) at lvl1; its level before the window is that one
+    lvl0 = np.where(acc["start"].to_numpy() <= 0, acc["lvl1"].to_numpy(dtype=float), lvl0)
     pre = np.where(np.isnan(pre), lvl0, pre)
     prof = acc["prof"].to_numpy().astype(int)
     wk = acc["wk0"].to_numpy().astype(int)
