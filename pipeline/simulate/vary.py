@@ -218,7 +218,10 @@ def short_name(name: str) -> str:
     """The short form people use: 晋江市凯通新材料有限公司 → 凯通新材."""
     core = re.sub(r"^(福建省?|泉州市|晋江市灵源|晋江市|晋江)+", "", name)
     core = re.sub(r"(股份有限公司|有限责任公司|有限公司|分公司)$", "", core)
-    return core[:4] if len(core) > 4 else core
+    if len(core) <= 4:
+        return core
+    # 字号 + the trade word cut to two characters, but a place kind (加油站, 面包店, 商行) whole
+    return core if len(core) <= 5 and core[-1] in "站店行厂" else core[:4]
 
 
 def _person(rng) -> str:
