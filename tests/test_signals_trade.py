@@ -107,3 +107,10 @@ def test_level_per_kva_far_beyond_its_trade_fires_ordinary_members_silent():
     assert ev.loc["3500000001", "sentence"].startswith(
         f"合同容量 200 kVA，近4周日均用电 1,800 kWh，为全天满载可供电量的 {100 * util:.0f}%；同行业（皮鞋制造）")
     assert 0.35 <= ev.loc["3500000001", "strength"] <= 0.7
+
+
+def test_level_with_monthly_bills_only_is_silent_and_does_not_fail():
+    con = stg_db()
+    insert(con, "stg_power_accounts", [_account("3500000001", 1, "王五")])
+    _bills(con, "3500000001", [(f"2020-{m:02d}", 30 if m < 9 else 300) for m in range(1, 13)])
+    assert signal_evidence_by_account(con, "power_level", AS_OF).empty

@@ -79,6 +79,8 @@ def _history(con, cfg, params, lv: pd.DataFrame, skip: set) -> list[tuple]:
     df["month"] = pd.to_datetime(df["month"])
     # only accounts with bills before their daily readings: the history the window lacks
     first_daily = df[df["from_daily"]].groupby("account_no")["month"].min()
+    if first_daily.empty:           # bills only: power_monthly reads them
+        return []
     fd_row = df["account_no"].map(first_daily)
     with_history = set(df.loc[~df["from_daily"] & (df["month"] < fd_row), "account_no"])
     df = df[df["account_no"].isin(with_history) & ~df["premises_id"].isin(skip)]
