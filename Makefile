@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup screen demo demo-lists campaign test bench bench-drills bench-env bench-link bench-shapes clean-demo clean
+.PHONY: help setup screen demo demo-lists campaign test bench bench-drills bench-env bench-link bench-shapes bench-registry clean-demo clean
 
 help: ## 列出可用的命令
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench-link: $(BENCH_STAMP) ## 性能对比（不在 CI 中）：在模拟街道�
 
 bench-shapes: $(STAMP) ## 按交来的数据形态评估（不在 CI 中，约 5 分钟）：原始数据 / 仅各单位清单 / 两者，3 个种子，列出最差情况
 	$(PY) -m pipeline evaluate-shapes --work data/shapes --seed 7 11 23 --scale demo --shapes raw,lists,mixed
+
+bench-registry: $(STAMP) ## 真实登记文本评估（不在 CI 中，约 1 分钟）：在 5 万余条福建真实登记上运行涉化工词规则，列出各规则/各词命中率、抽样命中与漏网、人工标注样本的查全率与误报率
+	$(PY) bench/bench_registry_real.py
 
 demo-lists: $(STAMP) ## 演示“只交清单”的街道：月度电量、电量激增清单、平台报警、排查名单（无日电量、无轨迹、无用户档案）
 	rm -rf data/demo-lists
