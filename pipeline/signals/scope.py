@@ -266,10 +266,11 @@ def read_scope(scope: str | None, lexicon: Lexicon | None = None) -> ScopeReadin
         for i, t in enumerate(toks):
             if t["kind"] != "verbonly":
                 continue
-            if i > 0 and toks[i - 1]["kind"] in ("suffix",):
+            if i > 0 and toks[i - 1]["kind"] in ("suffix", "none"):
+                # "A、B生产、销售", "A、B研发、生产": the verbs close the run before them
                 toks[i - 1]["make"] |= t["make"]
                 toks[i - 1]["sell"] |= t["sell"]
-                t["joined"] = i - 1
+                toks[i - 1]["kind"] = "suffix"
             elif i + 1 < len(toks) and toks[i + 1]["kind"] in ("prefix", "verbonly", "none"):
                 toks[i + 1]["make"] |= t["make"]
                 toks[i + 1]["sell"] |= t["sell"]
