@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup screen demo demo-lists campaign test bench bench-drills bench-env bench-link bench-shapes bench-vary clean-demo clean
+.PHONY: help setup screen demo demo-lists campaign test bench bench-drills bench-env bench-link bench-shapes bench-vary bench-registry clean-demo clean
 
 help: ## 列出可用的命令
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench-shapes: $(STAMP) ## 按交来的数据形态评估（不在 CI 中，约 5
 
 bench-vary: $(STAMP) ## 在 10 个参数各异的模拟世界上评估（不在 CI 中，约 25 分钟）：每个世界、平均与最差情况，数字写入 data/bench/vary
 	$(PY) -m pipeline evaluate-vary --work data/bench/vary --worlds 10 --seed0 1101 --scale demo --shape raw
+
+bench-registry: $(STAMP) ## 真实登记文本评估（不在 CI 中，约 1 分钟）：在 5 万余条福建真实登记上运行涉化工词规则，列出各规则/各词命中率、抽样命中与漏网、人工标注样本的查全率与误报率
+	$(PY) bench/bench_registry_real.py
 
 demo-lists: $(STAMP) ## 演示“只交清单”的街道：月度电量、电量激增清单、平台报警、排查名单（无日电量、无轨迹、无用户档案）
 	rm -rf data/demo-lists

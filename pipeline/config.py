@@ -221,6 +221,11 @@ def load(config_dir: str | Path = DEFAULT_CONFIG_DIR) -> Config:
         read = _read_yaml(learning_path)
         errs += _check_learning(read, learning_path)
         learning.update(read)
+    words_path = config_dir / "chemical_words.yaml"
+    if words_path.exists():
+        from pipeline.signals.scope import lexicon_errors
+
+        errs += lexicon_errors(_read_yaml(words_path), words_path)
     errs += validate_source_configs(config_dir)
     if errs:
         raise ConfigError("配置有误，未运行任何步骤：\n  - " + "\n  - ".join(errs))

@@ -13,7 +13,8 @@ import re
 
 import pandas as pd
 
-from pipeline.signals.scope import read_scope
+from pipeline.signals.registry_chemical import lexicon_path
+from pipeline.signals.scope import load_lexicon, read_scope
 
 _SQL = """
 WITH reg AS (
@@ -42,9 +43,10 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     min_kwh = float(params.get("min_daily_kwh", 150))
     full_kwh = float(params.get("full_daily_kwh", 800))
     weeks = int(params["recent_days"]) // 7
+    lex = load_lexicon(lexicon_path(cfg))
     out = []
     for r in rows.itertuples(index=False):
-        rd = read_scope(r.scope)
+        rd = read_scope(r.scope, lex)
         if rd.makes_anything and not rd.services_only:
             continue                      # it says it produces: not a cover name
         active_power = r.daily >= min_kwh

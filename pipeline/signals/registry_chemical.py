@@ -11,13 +11,17 @@ catalogue (a water-based ink, a dye auxiliary), so a maker holding one is a know
 chemical firm; only a 经营许可 (trade) does not cover making. Whether the licence is still
 valid, and whether its scope covers what is received, is the licence signals' business
 (license_scope), not this one's.
+
+The words — chemical products and processes, and the traps that are not chemicals
+(园林绿化工程, 化学药制剂, 柴油机, 树脂工艺品, 化工机械) — are configs/chemical_words.yaml; a
+name's 化工/化学 counts only outside such a trap (scope.named_words).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.signals.scope import read_scope
+from pipeline.signals.scope import LEXICON, load_lexicon, named_words, read_scope
 
 _SQL = """
 SELECT m.premises_id, r.name, r.industry_code, r.industry, r.scope,
@@ -29,11 +33,21 @@ WHERE coalesce(r.status, '存续') NOT IN ('注销', '迁出')
 """
 
 
+def lexicon_path(cfg):
+    """The analyst's chemical_words.yaml beside the other configs, else the shipped one."""
+    from pathlib import Path
+
+    p = getattr(cfg, "config_dir", None)
+    mine = Path(p) / "chemical_words.yaml" if p is not None else None
+    return mine if mine is not None and mine.exists() else LEXICON
+
+
 def evidence(con, cfg, params) -> pd.DataFrame:
     rows = con.execute(_SQL).df()
     name_words = params.get("name_words", ["化工", "化学"])
     prefixes = tuple(str(p) for p in params.get("industry_prefixes", ["25", "26", "27", "28"]))
-    readings = {s: read_scope(s) for s in rows["scope"].dropna().unique()}
+    lex = load_lexicon(lexicon_path(cfg))
+    readings = {s: read_scope(s, lex) for s in rows["scope"].dropna().unique()}
     out = []
     for r in rows.itertuples(index=False):
         rd = readings.get(r.scope) if isinstance(r.scope, str) else None
@@ -41,7 +55,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         code = r.industry_code if isinstance(r.industry_code, str) else ""
         chem_code = code[:2] in prefixes
         name = r.name if isinstance(r.name, str) else ""
-        named = [w for w in name_words if w in name]
+        named = named_words(name, name_words, lex)
         makes = rd.makes if rd else []
         sells = rd.sells if rd else []
         makes_licensed = bool(lic & {"安全生产许可", "使用许可"})
