@@ -154,3 +154,33 @@ def parse_address(raw: str | None, patterns: list[tuple[str, str]]) -> AddressPa
         number=mn.group(1) if mn else None, number_to=mn.group(2) if mn else None,
         group=mg.group(1) if mg else None, building=building, qualifier=qual, rest=rest_text,
     )
+
+
+_SUFFIXED = ("社区居民委员会", "社区居委会", "社区", "村民委员会", "村委会", "村", "工业区")
+
+
+@functools.lru_cache(maxsize=16)
+def _text_regex(names: tuple[str, ...]) -> re.Pattern:
+    """A community named anywhere in free text: with its 社区/村/工业区 word, or bare right
+    after 灵源 or at the very start. A town named just before means another place
+    (安海镇灵水村), and a bare name running into a road word is a road (张前路)."""
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    suf = "|".join(re.escape(s) for s in _SUFFIXED)
+    towns = "|".join(re.escape(t) for t in sorted(OTHER_TOWNS, key=len, reverse=True))
+    return re.compile(
+        rf"(?P<town>{towns})?(?:(?P<a>{alt})(?:{suf})|(?:^|灵源(?:街道办事处|街道|办事处)?)(?P<b>{alt})(?!大道|路|街|巷))")
+
+
+def community_in_text(text: str | None, names: Iterable[str],
+                      aliases: dict[str, list[str]] | None = None) -> str | None:
+    """The first Lingyuan community a tip's text names ("英塘村晚上有刺鼻气味" → 英塘);
+    None when it names none or only one of another town."""
+    home = {n: n for n in names}
+    for n, al in (aliases or {}).items():
+        home.update({a: n for a in al})
+    s = numerals_to_digits(normalise_text(text))
+    for m in _text_regex(tuple(sorted(home))).finditer(s):
+        if m.group("town"):
+            continue
+        return home[m.group("a") or m.group("b")]
+    return None
