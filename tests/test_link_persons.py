@@ -239,3 +239,22 @@ def test_tip_naming_only_a_community_is_placed_in_it_without_an_address():
     assert _premises(con, "tips", "T204") == ("未归属社区", None)
     # two vague tips are two premises: the community lead is built from them later
     assert len({_pid(con, "tips", k) for k in ("T201", "T202", "T203", "T204")}) == 4
+
+
+def test_rule_settings_are_validated():
+    import copy
+    from pathlib import Path
+
+    from pipeline.config import _check_linking
+
+    lk = project_config().linking
+    assert _check_linking(lk, Path("linking.yaml")) == []
+    bad = copy.deepcopy(lk)
+    bad["person_link"]["sources"] = ["power_accounts", "x'); DROP TABLE premises; --"]
+    bad["person_link"]["number_gap"] = 2.5
+    bad["short_name"]["score"] = 1.5
+    errs = _check_linking(bad, Path("linking.yaml"))
+    assert len(errs) == 3
+    assert any("person_link.sources" in e for e in errs)
+    assert any("person_link.number_gap" in e for e in errs)
+    assert any("short_name.score" in e for e in errs)
