@@ -165,12 +165,13 @@ def cmd_ingest(a) -> int:
 def cmd_simulate(a) -> int:
     from pipeline.simulate import simulate
 
-    summary = simulate(a.out, seed=a.seed, scale=a.scale, shape=a.shape)
+    summary = simulate(a.out, seed=a.seed, scale=a.scale, shape=a.shape, vary=a.vary)
     # the list sources' titles, for a checkout whose ingest does not know them yet
     titles = {"registry_list": "市场监管所排查名单", "power_surge_list": "电量激增清单", "track_alarms": "危货车辆报警",
               **_source_titles()}
     shape = {"raw": "原始数据", "lists": "各部门清单", "mixed": "原始数据＋各部门清单"}[a.shape]
-    print(f"已生成模拟街道（seed={a.seed}，规模 {a.scale}，数据形态 {shape}）：{a.out}/inbox，真值在 {a.out}/truth")
+    varied = "，各项假设按种子抽取（见 truth/vary.json）" if a.vary else ""
+    print(f"已生成模拟街道（seed={a.seed}，规模 {a.scale}，数据形态 {shape}{varied}）：{a.out}/inbox，真值在 {a.out}/truth")
     print(f"  场所 {summary['places']} 处，其中埋设违法场所 {summary['planted']} 处、合法相似场所 "
           f"{summary['lookalikes']} 处；文件 {summary['files']} 个")
     print("  埋设场所按整治类别：" + "，".join(f"类别 {c} {n} 处" for c, n in summary["planted_by_category"].items()))
@@ -323,6 +324,30 @@ def cmd_evaluate_shapes(a) -> int:
     return 0
 
 
+def cmd_evaluate_vary(a) -> int:
+    from pipeline.evaluate_vary import evaluate_vary, summary_rows, table_lines, write_figures
+
+    if a.worlds < 1:
+        raise UserError("--worlds 至少为 1")
+    print(f"在 {a.worlds} 个参数各异的模拟世界上评估（种子 {a.seed0}–{a.seed0 + a.worlds - 1}，规模 {a.scale}，"
+          f"数据形态 {a.shape}）；每个世界各自生成、从空库筛查，约需 {a.worlds} 分钟")
+    rows = evaluate_vary(a.work, a.worlds, a.seed0, a.scale, a.shape, a.config)
+    summary = summary_rows(rows)
+    n = next((r for r in rows if not r.get("error")), None)
+    if n:
+        print(f"每个世界埋设约 {n['n_planted']} 处，场所约 {n['n_premises']} 个，5% = 前 {n['k_5pct']} 名；"
+              "最差情况各项分别取最差")
+    for line in table_lines(rows, summary):
+        print("  " + line)
+    csv_path, json_path = write_figures(a.work, rows, summary)
+    print(f"数字已写入 {csv_path} 与 {json_path}")
+    failed = [r["seed"] for r in rows if r.get("error")]
+    if failed:
+        print(f"筛查失败的世界：种子 {'、'.join(str(s) for s in failed)}（详见上方错误）")
+        return 1
+    return 0
+
+
 class _ChineseHelp(argparse.HelpFormatter):
     # wide enough that no option or subcommand name stands alone on an untranslated line
     def __init__(self, prog, indent_increment=2, max_help_position=32, width=None):
@@ -399,6 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="各部门交来的数据形态：raw 原始数据（用户档案、日用电量、车辆轨迹）、lists 只有各部门清单"
                         "（月度电费、电量激增清单、车辆报警、市场监管所排查名单）、mixed 两者都有（默认 raw；"
                         "lists/mixed 只支持 demo 与 tiny 规模）")
+    m.add_argument("--vary", action="store_true",
+                   help="按种子在记录范围内抽取这个世界的各项行为假设（户名、地址写法、信号强弱、来源缺失等），"
+                        "抽到的数值写入 truth/vary.json（只支持 demo 与 tiny 规模）")
     m.set_defaults(func=cmd_simulate)
 
     r = sub.add_parser("simulate-returns", help="模拟检查人员按清单走访并回报结果（演示与测试用）")
@@ -435,6 +463,14 @@ def build_parser() -> argparse.ArgumentParser:
     es.add_argument("--scale", choices=["demo", "tiny"], default="demo", help="规模（默认 demo）")
     es.add_argument("--shapes", default="raw,lists,mixed", help="数据形态，逗号分隔（默认 raw,lists,mixed）")
     es.set_defaults(func=cmd_evaluate_shapes)
+
+    ev = sub.add_parser("evaluate-vary", help="在多个参数各异的模拟世界上筛查并评估，列出每个世界、平均与最差情况")
+    ev.add_argument("--work", type=Path, default=Path("data/bench/vary"), help="工作目录（每个世界一个子目录，会被重建）")
+    ev.add_argument("--worlds", type=int, default=10, help="世界个数（默认 10）")
+    ev.add_argument("--seed0", type=int, default=1101, help="第一个世界的种子，其余依次加一（默认 1101）")
+    ev.add_argument("--scale", choices=["demo", "tiny"], default="demo", help="规模（默认 demo）")
+    ev.add_argument("--shape", choices=["raw", "lists", "mixed"], default="raw", help="数据形态（默认 raw）")
+    ev.set_defaults(func=cmd_evaluate_vary)
     return p
 
 

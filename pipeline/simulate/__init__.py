@@ -11,6 +11,13 @@ record belongs to which place, the deliberately broken rows). The pipeline never
   tips, sites; no 用电客户档案, no daily readings, no tracks.
 - mixed: everything of raw plus the four list exports.
 The lists are drawn from a separate generator, so raw output is byte-identical to before.
+
+`vary=True` (`simulate --vary`, issue 11, demo and tiny scale) draws the world's behavioural
+assumptions — person-named meters, address forms, typos, how strong and steady the planted
+patterns are, silent sources, trades' own night rhythms, look-alike mix, tip vagueness,
+datum mix-ups and GPS error — from the documented ranges of `pipeline/simulate/vary.py`
+(its docstring holds the table) and writes the drawn values to `truth/vary.json`. Without
+it every shape is byte-identical to the unvaried simulator.
 """
 
 from __future__ import annotations
@@ -50,11 +57,14 @@ def _prepare_out(out: Path) -> None:
     (out / MARKER).write_text("written by python -m pipeline simulate\n", encoding="utf-8")
 
 
-def simulate(out_dir: Path, seed: int = 7, scale: str = "demo", shape: str = "raw") -> dict:
+def simulate(out_dir: Path, seed: int = 7, scale: str = "demo", shape: str = "raw", vary: bool = False,
+             vary_overrides: dict | None = None) -> dict:
     """Write a simulated world to out_dir; returns counts per source and planted sites.
 
     shape: raw | lists | mixed (module docstring); lists and mixed only at demo and tiny
     scale. The world (places, planted sites, truth/places.csv) is the same in every shape.
+    vary: draw the world's assumptions from vary.py's ranges (demo and tiny scale);
+    vary_overrides pins some of them (inside their ranges), for tests.
     """
     from pipeline.simulate.emit import demo_readings, demo_tracks, members, prepare, write_demo
     from pipeline.simulate.sources import build
@@ -67,11 +77,20 @@ def simulate(out_dir: Path, seed: int = 7, scale: str = "demo", shape: str = "ra
         raise UserError(f"未知数据形态 {shape!r}，可选：{', '.join(SHAPES)}")
     if shape != "raw" and scale not in ("demo", "tiny"):
         raise UserError(f"数据形态 {shape} 只支持 demo 与 tiny 规模；city 规模只生成原始数据（--shape raw）")
+    if vary and scale not in ("demo", "tiny"):
+        raise UserError("--vary 只支持 demo 与 tiny 规模")
     out = Path(out_dir)
     t0 = time.perf_counter()
     _prepare_out(out)
     cfg = SCALES[scale]
-    b, frames = build(int(seed), scale, cfg["k"], cfg["bulk"])
+    params = applied = None
+    if vary:
+        from pipeline.simulate.vary import apply, draw
+
+        params = draw(int(seed), vary_overrides)
+    b, frames = build(int(seed), scale, cfg["k"], cfg["bulk"], params["lookalike"] if params else None)
+    if params:
+        applied = apply(frames, params, b)
     rng = b.rng
     frames["communities"] = b.comms
     prepare(frames, rng)
@@ -79,6 +98,10 @@ def simulate(out_dir: Path, seed: int = 7, scale: str = "demo", shape: str = "ra
     log.debug("world drawn: %d places, %d registry, %d accounts (%.1fs)", len(frames["places"]),
              len(frames["registry"]), len(frames["accounts"]), time.perf_counter() - t0)
     tracks, stops = build_tracks(rng, frames["fleet"], frames["waybills"], frames["places"], b.w.night_stops)
+    if params:
+        from pipeline.simulate.vary import vary_tracks
+
+        tracks, applied["track_gcj_plates"] = vary_tracks(tracks, params)
     monthly: dict = {}
     if scale in ("demo", "tiny"):
         # every shape writes (and so draws) the raw files first: the main generator's stream,
@@ -115,13 +138,14 @@ def simulate(out_dir: Path, seed: int = 7, scale: str = "demo", shape: str = "ra
             n_readings, n_tracks = 0, None
         results += l_res
         n_readings += n_bills
-    counts = write_truth(out, frames, mem, results, stops, corrections, alarms, shape)
+    counts = write_truth(out, frames, mem, results, stops, corrections, alarms, shape,
+                         vary=None if params is None else {"params": params, "applied": applied})
     counts.update({"power_readings": int(n_readings)})
     if n_tracks is not None:
         counts["tracks"] = int(n_tracks)
     if alarms is not None:
         counts["track_alarms"] = int(len(alarms))
-    summary = {"scale": scale, "seed": int(seed), "shape": shape, "out": str(out), "counts": counts,
+    summary = {"scale": scale, "seed": int(seed), "shape": shape, "vary": bool(vary), "out": str(out), "counts": counts,
                "planted": int((frames["places"]["role"] == "planted").sum()),
                "lookalikes": int((frames["places"]["role"] == "lookalike").sum()),
                "places": int(len(frames["places"])),

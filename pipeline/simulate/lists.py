@@ -121,13 +121,19 @@ def _pre_window(frames: dict, acc: pd.DataFrame, rng: np.random.Generator) -> pd
     places = frames["places"].set_index("place_id")
     role = acc["place_id"].map(places["role"]).to_numpy()
     sday = acc["place_id"].map(places["start_day"]).fillna("").to_numpy(dtype=object)
-    early = (role == "planted") & (sday != "") & (sday < START.isoformat()) & (acc["start"].to_numpy() == 9999)
+    early = (role == "planted") & (sday != "") & (sday < START.isoformat()) \
+        & ((acc["start"].to_numpy() == 9999) | (acc["start"].to_numpy() <= 0))
     true_start = np.full(n, -10**9)
     true_start[early] = [(dt.date.fromisoformat(s) - START).days for s in sday[early]]
     lvl0 = acc["lvl0"].to_numpy(dtype=float)
     pre = acc["lvl_pre"].to_numpy(dtype=float) if "lvl_pre" in acc else lvl0
+    # a varied world's intermittent workshop, running since before the window, is "on" from
+    # day 0 (start 0) at lvl1; its level before the window is that one
+    lvl0 = np.where(acc["start"].to_numpy() <= 0, acc["lvl1"].to_numpy(dtype=float), lvl0)
     pre = np.where(np.isnan(pre), lvl0, pre)
     prof = acc["prof"].to_numpy().astype(int)
+    duty = tuple(acc[c].to_numpy().astype(np.int64) for c in ("duty_period", "duty_on", "duty_phase")) \
+        if "duty_period" in acc else None
     wk = acc["wk0"].to_numpy().astype(int)
     cny = acc["cny"].to_numpy().astype(bool)
     noise = acc["noise"].to_numpy(dtype=float)
@@ -142,7 +148,12 @@ def _pre_window(frames: dict, acc: pd.DataFrame, rng: np.random.Generator) -> pd
     for j, m in enumerate(sorted(set(ym.tolist()))):
         sel = np.flatnonzero(ym == m)
         dd = d[sel][None, :]
-        lvl = np.where(dd >= true_start[:, None], lvl0[:, None], pre[:, None])
+        running = dd >= true_start[:, None]
+        if duty is not None:          # a varied world's intermittent workshop: off days at its earlier level
+            per, on_days, phase = duty
+            running = running & ((per[:, None] == 0) | (((dd + phase[:, None]) % np.maximum(per[:, None], 1))
+                                                         < on_days[:, None]))
+        lvl = np.where(running, lvl0[:, None], pre[:, None])
         lvl = lvl * (1 + growth[:, None]) ** (dd / 365.0)
         wkf = WEEK[wk[:, None], wd[sel][None, :]]
         cnyf = np.where(cny[:, None] & in_cny[sel][None, :], 0.12,

@@ -29,6 +29,12 @@ def readings_block(acc: pd.DataFrame, rng: np.random.Generator):
     start = g("start")[:, None].astype(np.int64)
     ramp = g("ramp")[:, None].astype(np.float64)
     after = d >= start
+    if "duty_period" in acc.columns:
+        # varied worlds: an intermittent workshop runs `duty_on` days of every `duty_period`
+        per = g("duty_period")[:, None].astype(np.int64)
+        on = (per == 0) | (((d + g("duty_phase")[:, None].astype(np.int64)) % np.maximum(per, 1))
+                           < g("duty_on")[:, None].astype(np.int64))
+        after = after & on
     frac = np.where(ramp > 0, np.clip((d - start + 1) / np.maximum(ramp, 1), 0, 1), after.astype(float))
     frac = np.where(after, frac, 0.0)
     lvl0 = g("lvl0")[:, None].astype(float)

@@ -35,8 +35,10 @@ TIP_TEXT = {
 }
 
 
-def build(seed: int, scale: str, k: int, bulk_counts: dict) -> tuple[Builder, dict]:
+def build(seed: int, scale: str, k: int, bulk_counts: dict, lookalike_mult: dict | None = None
+          ) -> tuple[Builder, dict]:
     b = Builder(seed, k, scale)
+    b.lookalike_mult = lookalike_mult       # None: today's counts (varied worlds scale them)
     build_specials(b)
     bp, br, ba = bulk(b, **bulk_counts)
     w = b.w

@@ -7,6 +7,7 @@ import datetime as dt
 
 
 from pipeline.simulate import vocab as V
+from pipeline.simulate.vary import lookalike_count
 from pipeline.simulate.world import (P_BAKERY, P_CHEM, P_COLD, P_EV, P_FACTORY, P_FARM,
                                      P_GAS, P_HOME, P_IDLE, P_NIGHT, P_OFFICE, P_RAMP, Builder, day)
 
@@ -128,7 +129,7 @@ def build_specials(b: Builder) -> None:
                 b.add_consignee(p, name, reg["uscc"], in_scope, r.integers(5, 15), night=0.05)
         return p, reg
 
-    n_lic = 25 * k
+    n_lic = lookalike_count(b, "licensed_firm", 25 * k)
     for _ in range(n_lic):
         chem_firm("lookalike", "licensed_firm", ci())
 
@@ -287,12 +288,12 @@ def build_specials(b: Builder) -> None:
         b.add_account(p, name, "大工业用电" if lvl > 400 else "一般工商业用电", prof, lvl, **(acct_kw or {}))
         return p, reg
 
-    for _ in range(8 * k):
+    for _ in range(lookalike_count(b, "night_shift_factory", 8 * k)):
         p, _r = reg_factory("night_shift_factory", [0, 1, 4][int(r.integers(3))], ["power_night"], P_NIGHT,
                             float(r.uniform(400, 2500)))
         if r.random() < 0.3:
             b.add_tip(p, "lookalike_noise", subject=p["name"][3:7])
-    for _ in range(6 * k):
+    for _ in range(lookalike_count(b, "ramping_factory", 6 * k)):
         st = int(r.integers(20, 120))
         founded = day(st - int(r.integers(20, 90)))
         lvl = float(r.uniform(600, 2500))
@@ -302,7 +303,7 @@ def build_specials(b: Builder) -> None:
         if r.random() < 0.5:
             b.add_consignee(p, reg["name"], reg["uscc"], list(V.SHOE_GOODS), r.integers(4, 12), start=st)
             p["signals"].append("waybill")
-    for _ in range(30 * k):            # shoe factories receiving glue solvents, legally
+    for _ in range(lookalike_count(b, "shoe_solvent_user", 30 * k)):            # shoe factories receiving glue solvents, legally
         p, reg = reg_factory("shoe_solvent_user", 0, ["waybill"], P_FACTORY, float(r.uniform(300, 2500)))
         b.add_consignee(p, reg["name"] if r.random() < 0.6 else reg["name"][3:-4],
                         reg["uscc"] if r.random() < 0.7 else "", list(V.SHOE_GOODS), r.integers(10, 30),
@@ -310,7 +311,7 @@ def build_specials(b: Builder) -> None:
         if r.random() < 0.2:
             lic_scope = CHEM_SCOPES["使用许可"][int(r.integers(2))]
             b.add_license(p, reg, "使用许可", lic_scope, dt.date(2019, 5, 1), dt.date(2022, 4, 30))
-    for _ in range(5 * k):            # bakeries
+    for _ in range(lookalike_count(b, "bakery", 5 * k)):            # bakeries
         c = ci()
         zh = b.zihao()
         name = b.unique_name(lambda: f"晋江市灵源{b.zihao()}面包店" if r.random() < 0.6 else f"晋江市{zh}食品有限公司")
@@ -322,7 +323,7 @@ def build_specials(b: Builder) -> None:
         b.add_account(p, rep if r.random() < 0.5 else name, "一般工商业用电", P_BAKERY, float(r.uniform(40, 150)))
         if r.random() < 0.3:
             b.add_tip(p, "lookalike_bakery", subject=name[5:9])
-    for _ in range(5 * k):            # cold stores
+    for _ in range(lookalike_count(b, "cold_store", 5 * k)):            # cold stores
         c = ci()
         name = b.unique_name(lambda: f"晋江市{b.zihao()}冷链物流有限公司" if r.random() < 0.5 else f"晋江市灵源{b.zihao()}冻品商行")
         addr = b.address_parts(c, zone=True)
@@ -331,14 +332,14 @@ def build_specials(b: Builder) -> None:
         b.add_registry(p, name, "个体工商户" if "商行" in name else "有限责任公司（自然人投资或控股）", rep,
                        ("5960", "低温仓储"), "冷库仓储服务；冷冻食品批发", file="ind" if "商行" in name else "ent")
         b.add_account(p, name, "一般工商业用电", P_COLD, float(r.uniform(150, 700)), noise=0.04)
-    for _ in range(6 * k):            # EV-charging homes
+    for _ in range(lookalike_count(b, "ev_home", 6 * k)):            # EV-charging homes
         c = ci()
         who = b.person()
         addr = b.address_parts(c)
         st = int(r.integers(20, 150)) if r.random() < 0.7 else 0
         p = b.add_place("lookalike", "ev_home", c, f"{who}住宅", addr, b.point(c, 650), ["power_night"])
         b.add_account(p, who, "居民生活用电", P_EV, float(r.uniform(5, 12)), start=st, ev=1)
-    for j in range(4 * k):            # gas stations
+    for j in range(lookalike_count(b, "gas_station", 4 * k)):            # gas stations
         c = ci()
         name = b.unique_name(lambda: f"中国石化销售股份有限公司福建泉州晋江{b.comms[c]['name']}加油站"
                              if j % 2 == 0 else f"晋江市灵源{b.zihao()}加油站有限公司")

@@ -77,9 +77,26 @@ power_readings (the monthly bills) and power_surge_list by account_no.
 {extra}"""
 
 
+README_VARY = """
+## A varied world (`simulate --vary`)
+
+This world's behavioural assumptions were drawn from the ranges documented in
+`pipeline/simulate/vary.py`; `vary.json` holds `params` (every drawn value) and `applied`
+(what was done with them: the planted places silent in each source, those running since
+before the window (`start_day` before 2021-01-01, signal power_level instead of
+power_surge: a high level with no change point, visible in the monthly history before the
+window and as kWh per contract kVA) or intermittently, counts of person-named meters,
+vague and repeated tips, short-name tips, waybills consigned to the boss, typos, the trucks
+whose platform exports GCJ-02). `signals` in places.csv follows: a source silenced for a
+place drops its families. Membership is exact as always: a meter in the boss's or the
+landlord's name belongs to the business's place; every repeated vague tip to the place it
+is about.
+"""
+
+
 def write_truth(out: Path, frames: dict, members: pd.DataFrame, results: list[dict],
                 stops: pd.DataFrame, corrections: pd.DataFrame, alarms: pd.DataFrame | None = None,
-                shape: str = "raw") -> dict:
+                shape: str = "raw", vary: dict | None = None) -> dict:
     truth = out / "truth"
     truth.mkdir(parents=True, exist_ok=True)
     pl = frames["places"][PLACE_COLS].copy()
@@ -108,6 +125,12 @@ def write_truth(out: Path, frames: dict, members: pd.DataFrame, results: list[di
                  "readings_corrections.csv is empty (no daily exports); stops.csv still lists the stops "
                  "laid into the (unwritten) tracks.\n") if shape == "lists" else ""
         text += README_LISTS.format(shape=shape, what=what, words="、".join(MARKET_WORDS), extra=extra)
+    if vary is not None:
+        import json
+
+        text += README_VARY
+        (truth / "vary.json").write_text(json.dumps(vary, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                         encoding="utf-8")
     (truth / "README.md").write_text(text, encoding="utf-8")
     counts = {s: int(n) for s, n in members["source"].value_counts().sort_index().items()}
     return counts
