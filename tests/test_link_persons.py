@@ -85,7 +85,8 @@ def test_person_names_and_bare_trade_names_are_told_apart():
 
 def test_number_qualifiers_keep_the_house_number():
     pats = community_patterns(COMMUNITIES)
-    for raw in ("灵源英塘村英华路8号之一", "英塘社区英华路8-2号", "英华路8号3栋", "晋江灵源英塘英华路8号厂房内"):
+    for raw in ("灵源英塘村英华路8号之一", "英塘社区英华路8之2号", "英塘社区英华路8-2号", "英华路8号3栋",
+                "晋江灵源英塘英华路8号厂房内"):
         a = parse_address(raw, pats)
         assert (a.road, a.number) == ("英华路", "8"), raw
     # a village address with a 村民小组 and a number, no road
@@ -137,21 +138,59 @@ def test_at_a_shared_building_the_legal_rep_decides_whose_meter_it_is():
     assert stranger not in (host, tenant)
 
 
-def test_boss_named_meter_a_few_numbers_along_joins_unless_it_is_a_dwelling():
-    con = _world(registry=[_KAITONG], meters=[
-        dict(account_no="3500000301", account_name="陈志强", address="英塘社区英华路10号",
-             category="一般工商业用电"),            # the workshop next door, on the boss's name
-        dict(account_no="3500000302", account_name="陈志强", address="英塘社区英华路12号",
-             category="居民生活用电"),              # the boss's home down the road: another door
-        dict(account_no="3500000303", account_name="陈志强", address="英塘社区英华路30号",
-             category="一般工商业用电"),            # far along the road: not this firm by the rule
-    ])
+_ALONG_THE_ROAD = [
+    dict(account_no="3500000301", account_name="陈志强", address="英塘社区英华路10号",
+         category="一般工商业用电"),            # a workshop next door, on the boss's name?
+    dict(account_no="3500000302", account_name="陈志强", address="英塘社区英华路12号",
+         category="居民生活用电"),              # the boss's home down the road: another door
+    dict(account_no="3500000303", account_name="陈志强", address="英塘社区英华路30号",
+         category="一般工商业用电"),            # far along the road
+]
+
+
+def test_boss_named_meter_at_another_number_stays_apart_by_default_and_is_offered():
+    con = _world(registry=[_KAITONG], meters=_ALONG_THE_ROAD)
+    firm = _pid(con, "registry", "91350582MA2Y20001K")
+    assert firm not in {_pid(con, "power_accounts", k) for k in ("3500000301", "3500000302", "3500000303")}
+
+
+def test_with_a_number_gap_the_neighbouring_workshop_joins_but_not_the_dwelling():
+    con = stg_db()
+    insert(con, "stg_registry", [*_BACKGROUND, _KAITONG])
+    insert(con, "stg_power_accounts", [*_BACKGROUND_METERS, *_ALONG_THE_ROAD])
+    cfg = project_config()
+    cfg.linking["person_link"]["number_gap"] = 4
+    build_premises(con, cfg)
     firm = _pid(con, "registry", "91350582MA2Y20001K")
     assert _pid(con, "power_accounts", "3500000301") == firm
+    assert _rule(con, "power_accounts", "3500000301") == "legal_rep_near"
     assert _pid(con, "power_accounts", "3500000302") != firm
     assert _pid(con, "power_accounts", "3500000303") != firm
-    # the dwelling is offered to the analyst, not silently dropped
-    assert _candidate(con, ("power_accounts", "3500000302"), ("registry", "91350582MA2Y20001K"))
+
+
+def test_boss_named_meter_on_the_road_without_a_number():
+    # the power office wrote the road only ("英林路"); one firm on that road has this boss
+    con = _world(registry=[_KAITONG, dict(uscc="91350582MA2Y20002L", source_key="91350582MA2Y20002L",
+                                          name="晋江市恒昌鞋材有限公司", address="晋江市灵源街道英塘社区英林路77号",
+                                          legal_rep="蔡志明")],
+                 meters=[dict(account_no="3500000311", account_name="蔡志明", address="灵源英塘村英林街",
+                              category="大工业用电"),
+                         # a home without a number in the boss's name: which door is unknown
+                         dict(account_no="3500000312", account_name="陈志强", address="英塘社区英华路",
+                              category="居民生活用电")])
+    assert _pid(con, "power_accounts", "3500000311") == _pid(con, "registry", "91350582MA2Y20002L")
+    assert _rule(con, "power_accounts", "3500000311") == "legal_rep_road"
+    assert _pid(con, "power_accounts", "3500000312") != _pid(con, "registry", "91350582MA2Y20001K")
+
+
+def test_a_name_on_a_road_with_two_such_firms_links_to_neither():
+    twin = dict(uscc="91350582MA2Y20005Q", source_key="91350582MA2Y20005Q", name="晋江市嘉华服饰有限公司",
+                address="晋江市灵源街道英塘社区英华路90号", legal_rep="陈志强")   # another 陈志强
+    con = _world(registry=[_KAITONG, twin],
+                 meters=[dict(account_no="3500000321", account_name="陈志强", address="英塘村英华路",
+                              category="一般工商业用电")])
+    m = _pid(con, "power_accounts", "3500000321")
+    assert m not in (_pid(con, "registry", "91350582MA2Y20001K"), _pid(con, "registry", "91350582MA2Y20005Q"))
 
 
 def test_boss_named_home_meter_at_the_firms_own_number_is_the_same_door():

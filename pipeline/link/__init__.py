@@ -8,7 +8,9 @@ Steps (each leaves a table an analyst can open):
                        (community, road, number, qualifier) (parse.py)
   int_link_pairs     candidate pairs from blocking rules, their comparison levels and the
                        Fellegi–Sunter match probability, m/u/λ estimated by EM on the data
-                       itself (pairs.py, fellegi_sunter.py); link_model holds m/u per level
+                       itself (pairs.py, fellegi_sunter.py); link_model holds m/u per level;
+                       `rule` names the office-practice rule a pair meets (below), and the
+                       rules' own lookups are scored by the model without entering its fit
   premises …         pairs at or above `match_threshold` merged strongest first, with two
                        rules from how places really are (cluster.py, below); analyst
                        decisions (decisions.py) override the model both ways.
@@ -17,11 +19,32 @@ How premises represent shared buildings: a premises is one activity (one busines
 workshop). Registered entities at one address with different core names and different
 legal representatives stay separate premises; `premises.place_id` groups premises at the
 same community + road + number, and `places` counts them, so the 厂中厂 pattern is visible
-to the signals. A power account in a person's name links by address only (a personal
-name never links by name), and only when the address holds exactly one registered entity
-that has no meter of its own and the meter is not a residential one (a dwelling at a
-business address); otherwise it stays a separate premises of that place. Two meters at
-one street number under different names stay apart too (households, rented rooms).
+to the signals. Two meters at one street number under different names stay apart
+(households, rented rooms).
+
+Records in a person's name (pairs.py, link_rules_sql). Power offices open a factory's
+account in the boss's or the landlord's name, and waybills are consigned to the boss. A
+meter or waybill whose name is the registry's 法定代表人/经营者 of a firm at the same
+number — 社区/村 forms, a left-out community, sub-numbers (8-2号, 8号之一) and buildings
+aside — is that firm's (rule `legal_rep`), at a shared building too: the name decides
+which firm. A few numbers along the same road (`person_link.number_gap`) it still is, as a
+workshop next door on the boss's meter (`legal_rep_near`), except for a residential meter:
+that is the boss's home, another door for the inspector, offered in link_candidates. A
+residential meter in the boss's name at the firm's own number is linked: the dwelling
+behind the shop and the workshop are one door to inspect, and industrial draw on the home
+tariff is evidence about the firm. A person's meter under another name links by address
+only, when the address holds exactly one registered entity without a meter of its own and
+the meter is not residential (a landlord's name on the workshop's meter); otherwise it
+stays a separate premises of that place.
+
+Short names (rule `short_name`): a tip, waybill or meter naming a firm by its 字号 alone
+or with its trade word cut short (凯通新材 for 晋江市凯通新材料有限公司), where no address
+contradicts it. A record that fits two firms that are not one business (another legal
+representative, another address) equally well — within `ambiguity_margin` — links to
+neither: it stays its own premises and both pairs go to link_candidates for the analyst.
+
+A tip that names only a community in its text ("英塘村晚上有刺鼻气味…") belongs to that
+community with no address (parse.py, `hint`); other towns' namesakes (安海镇灵水村) do not.
 
 `premises_id` is stable across weekly runs: a premises takes the id most of its records
 had in the previous run (table link_premises_ids), else one derived from its anchor record.
@@ -189,8 +212,8 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
 
 
 def _rule_scores(lk: dict) -> dict[str, float]:
-    return {"legal_rep": float(lk["person_link"]["score"]), "legal_rep_near": float(lk["person_link"]["score"]),
-            "short_name": float(lk["short_name"]["score"])}
+    ps = float(lk["person_link"]["score"])
+    return {"legal_rep": ps, "legal_rep_road": ps, "legal_rep_near": ps, "short_name": float(lk["short_name"]["score"])}
 
 
 def _unambiguous(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series, margin: float) -> pd.Series:
@@ -359,8 +382,8 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
         WITH pr AS (
             -- a rule pair left unlinked (several firms fit, a dwelling along the road) is
             -- offered at its rule's score
-            SELECT *, greatest(prob, CASE rule WHEN 'legal_rep' THEN $lr WHEN 'legal_rep_near' THEN $lr
-                                               WHEN 'short_name' THEN $sn ELSE 0 END) AS score_any
+            SELECT *, greatest(prob, CASE WHEN starts_with(rule, 'legal_rep') THEN $lr
+                                          WHEN rule = 'short_name' THEN $sn ELSE 0 END) AS score_any
             FROM int_link_pairs
         )
         SELECT pr.rid_l, pr.rid_r, round(pr.score_any, 3) AS score,

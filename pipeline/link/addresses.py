@@ -59,7 +59,7 @@ _QUALIFIER = re.compile(r"(旁边?|附近|对面|后面|后侧|前面|隔壁|东
 _ROAD = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,12}?(?:大道|路|街|巷|道|弄|里))(?=\d|$|[^\u4e00-\u9fff])")
 # "号" is often dropped: at the end of an address ("兴业路226") or before a part of the
 # building ("创业路231后座", "创业路161厂区内")
-_NUMBER = re.compile(r"(\d+)(?:[-~至到](\d+))?(?:号|$|(?=后座|前座|厂区|厂房|仓库|车间|旁|附近|对面|隔壁|[东西南北]侧))")
+_NUMBER = re.compile(r"(\d+)(?:[-~至到之](\d+))?(?:号|$|(?=后座|前座|厂区|厂房|仓库|车间|旁|附近|对面|隔壁|[东西南北]侧))")
 _GROUP = re.compile(r"(\d+)组")
 _BUILDING = re.compile(r"(\d+|[A-Za-z])(栋|幢|座|号楼|号厂房|号仓库)|(\d+)(层|楼)|(\d+)室")
 _ZONE = re.compile(r"([\u4e00-\u9fff]{0,6}(?:工业区|工业园区?|开发区|园区))")
