@@ -297,3 +297,10 @@ def test_rule_settings_are_validated():
     assert any("person_link.sources" in e for e in errs)
     assert any("person_link.number_gap" in e for e in errs)
     assert any("short_name.score" in e for e in errs)
+
+
+def test_the_bosss_name_on_a_farm_without_a_road_is_not_the_firms():
+    con = _world(registry=[_KAITONG], meters=[
+        dict(account_no="3500000701", account_name="陈志强", address="晋江市灵源街道英塘社区西山果园",
+             category="农业生产用电")])
+    assert _pid(con, "power_accounts", "3500000701") != _pid(con, "registry", "91350582MA2Y20001K")

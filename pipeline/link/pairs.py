@@ -139,9 +139,10 @@ def road_stem_sql(alias: str) -> str:
 
 def _same_road(a: str, b: str) -> str:
     """Same road (by stem) in the same community, or a community left out; no other town."""
-    return (f"{a}.road IS NOT NULL AND {road_stem_sql(a)} = {road_stem_sql(b)} "
+    # coalesce: a side without a road is not the same road (NOT NULL would fall through)
+    return (f"coalesce({a}.road IS NOT NULL AND {b}.road IS NOT NULL AND {road_stem_sql(a)} = {road_stem_sql(b)} "
             f"AND {a}.other_town IS NULL AND {b}.other_town IS NULL "
-            f"AND ({a}.community IS NULL OR {b}.community IS NULL OR {a}.community = {b}.community)")
+            f"AND ({a}.community IS NULL OR {b}.community IS NULL OR {a}.community = {b}.community), false)")
 
 
 def link_rules_sql(person_sources: list[str], number_gap: int, short_sources: list[str],
@@ -188,7 +189,7 @@ def link_rules_sql(person_sources: list[str], number_gap: int, short_sources: li
                      -- one side gives no number ("兴业路" for 兴业路183号): not a dwelling, and
                      -- only where the name is unambiguous on that road (below)
                      WHEN (e.number IS NULL OR o.number IS NULL)
-                          AND coalesce(o.category, '') <> '居民生活用电' THEN 'legal_rep_road'
+                          AND coalesce(o.category, '') NOT IN ('居民生活用电', '农业生产用电') THEN 'legal_rep_road'
                      WHEN abs(try_cast(e.number AS INTEGER) - try_cast(o.number AS INTEGER)) <= {gap}
                           AND coalesce(o.category, '') <> '居民生活用电' THEN 'legal_rep_near' END
               -- a short form: no organisational form, or only a spoken one (凯通厂, 凯通公司)
