@@ -27,9 +27,12 @@ account in the boss's or the landlord's name, and waybills are consigned to the 
 meter or waybill whose name is the registry's 法定代表人/经营者 of a firm at the same
 number — 社区/村 forms, a left-out community, sub-numbers (8-2号, 8号之一) and buildings
 aside — is that firm's (rule `legal_rep`), at a shared building too: the name decides
-which firm. A few numbers along the same road (`person_link.number_gap`) it still is, as a
-workshop next door on the boss's meter (`legal_rep_near`), except for a residential meter:
-that is the boss's home, another door for the inspector, offered in link_candidates. A
+which firm. On the same road with one side giving no number (`legal_rep_road`) it is,
+when one firm on that road has that legal representative and one meter of that name lies
+on it, and the meter is no dwelling or farm. A few numbers along the road
+(`person_link.number_gap`, off by default: on varied worlds a same-named neighbour was
+likelier than the boss's second workshop) it is too (`legal_rep_near`), never for a
+residential meter: that is the boss's home, another door for the inspector. A
 residential meter in the boss's name at the firm's own number is linked: the dwelling
 behind the shop and the workshop are one door to inspect, and industrial draw on the home
 tariff is evidence about the firm. A person's meter under another name links by address
