@@ -197,6 +197,22 @@ def _check_linking(lk: dict[str, Any], path: Path) -> list[str]:
         v = lk.get(key)
         if not isinstance(v, int) or v <= 0:
             errs.append(f"{path}：{key} 应是正整数，现为 {v!r}")
+    # the link rules: source lists are pasted into SQL, so only known source names pass
+    linkable = {"registry", "licenses", "power_accounts", "sites", "waybills", "tips"}
+    for rule in ("person_link", "short_name"):
+        r = lk.get(rule)
+        if not isinstance(r, dict):
+            errs.append(f"{path}：缺少 {rule} 设置（sources、score）")
+            continue
+        src = r.get("sources")
+        if not isinstance(src, list) or not all(isinstance(x, str) and x in linkable for x in src):
+            errs.append(f"{path}：{rule}.sources 应是来源名称列表（{'、'.join(sorted(linkable))}），现为 {src!r}")
+        v = r.get("score")
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 < v <= 1:
+            errs.append(f"{path}：{rule}.score 应是 0 到 1 之间的小数，现为 {v!r}")
+    gap = (lk.get("person_link") or {}).get("number_gap") if isinstance(lk.get("person_link"), dict) else None
+    if isinstance(lk.get("person_link"), dict) and (not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 20):
+        errs.append(f"{path}：person_link.number_gap 应是 0 到 20 之间的整数，现为 {gap!r}")
     return errs
 
 

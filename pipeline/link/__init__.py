@@ -8,7 +8,9 @@ Steps (each leaves a table an analyst can open):
                        (community, road, number, qualifier) (parse.py)
   int_link_pairs     candidate pairs from blocking rules, their comparison levels and the
                        Fellegi–Sunter match probability, m/u/λ estimated by EM on the data
-                       itself (pairs.py, fellegi_sunter.py); link_model holds m/u per level
+                       itself (pairs.py, fellegi_sunter.py); link_model holds m/u per level;
+                       `rule` names the office-practice rule a pair meets (below), and the
+                       rules' own lookups are scored by the model without entering its fit
   premises …         pairs at or above `match_threshold` merged strongest first, with two
                        rules from how places really are (cluster.py, below); analyst
                        decisions (decisions.py) override the model both ways.
@@ -17,11 +19,35 @@ How premises represent shared buildings: a premises is one activity (one busines
 workshop). Registered entities at one address with different core names and different
 legal representatives stay separate premises; `premises.place_id` groups premises at the
 same community + road + number, and `places` counts them, so the 厂中厂 pattern is visible
-to the signals. A power account in a person's name links by address only (a personal
-name never links by name), and only when the address holds exactly one registered entity
-that has no meter of its own and the meter is not a residential one (a dwelling at a
-business address); otherwise it stays a separate premises of that place. Two meters at
-one street number under different names stay apart too (households, rented rooms).
+to the signals. Two meters at one street number under different names stay apart
+(households, rented rooms).
+
+Records in a person's name (pairs.py, link_rules_sql). Power offices open a factory's
+account in the boss's or the landlord's name, and waybills are consigned to the boss. A
+meter or waybill whose name is the registry's 法定代表人/经营者 of a firm at the same
+number — 社区/村 forms, a left-out community, sub-numbers (8-2号, 8号之一) and buildings
+aside — is that firm's (rule `legal_rep`), at a shared building too: the name decides
+which firm. On the same road with one side giving no number (`legal_rep_road`) it is,
+when one firm on that road has that legal representative and one meter of that name lies
+on it, and the meter is no dwelling or farm. A few numbers along the road
+(`person_link.number_gap`, off by default: on varied worlds a same-named neighbour was
+likelier than the boss's second workshop) it is too (`legal_rep_near`), never for a
+residential meter: that is the boss's home, another door for the inspector. A
+residential meter in the boss's name at the firm's own number is linked: the dwelling
+behind the shop and the workshop are one door to inspect, and industrial draw on the home
+tariff is evidence about the firm. A person's meter under another name links by address
+only, when the address holds exactly one registered entity without a meter of its own and
+the meter is not residential (a landlord's name on the workshop's meter); otherwise it
+stays a separate premises of that place.
+
+Short names (rule `short_name`): a tip, waybill or meter naming a firm by its 字号 alone
+or with its trade word cut short (凯通新材 for 晋江市凯通新材料有限公司), where no address
+contradicts it. A record that fits two firms that are not one business (another legal
+representative, another address) equally well — within `ambiguity_margin` — links to
+neither: it stays its own premises and both pairs go to link_candidates for the analyst.
+
+A tip that names only a community in its text ("英塘村晚上有刺鼻气味…") belongs to that
+community with no address (parse.py, `hint`); other towns' namesakes (安海镇灵水村) do not.
 
 `premises_id` is stable across weekly runs: a premises takes the id most of its records
 had in the previous run (table link_premises_ids), else one derived from its anchor record.
@@ -40,7 +66,8 @@ from pipeline.db import run_sql_file
 from pipeline.link.cluster import cluster, stable_ids
 from pipeline.link.decisions import load_decisions
 from pipeline.link.fellegi_sunter import chance_agreement, fit_em
-from pipeline.link.pairs import blocking_rules, candidate_pairs_sql, comparisons_sql
+from pipeline.link.pairs import (blocking_rules, candidate_pairs_sql, comparisons_sql, link_rules_sql,
+                                 rule_blocking_rules)
 from pipeline.link.parse import parse_records
 
 log = logging.getLogger(__name__)
@@ -101,9 +128,15 @@ def _score_pairs(con, lk: dict, n_records: int) -> int:
     u_start = _chance_agreement(con, n_records, lk)
     con.execute(candidate_pairs_sql(blocking_rules(grid_m=float(lk["geo_distance_m"][1]))))
     con.execute(comparisons_sql(lk["geo_distance_m"], lk["name_similarity"]))
+    fit_on = _patterns(con, "int_link_pairs")
+    # the rules' own lookups: scored by the model, not part of its estimation
+    con.execute(candidate_pairs_sql(rule_blocking_rules(), exclude="int_link_pairs"))
+    con.execute(comparisons_sql(lk["geo_distance_m"], lk["name_similarity"], "int_link_rule_pairs"))
+    con.execute("INSERT INTO int_link_pairs SELECT * FROM int_link_rule_pairs")
+    con.execute("DROP TABLE int_link_rule_pairs")
     pat = _patterns(con, "int_link_pairs")
     if len(pat):
-        model = fit_em(pat, LEVELS, u_start, float(lk["em_start_lambda"]), float(lk["em_prior_pairs"]),
+        model = fit_em(fit_on, LEVELS, u_start, float(lk["em_start_lambda"]), float(lk["em_prior_pairs"]),
                        int(lk["em_max_iterations"]), float(lk["em_tolerance"]), monotone=MONOTONE)
         pat["prob"] = model.probability(pat)
         pat["log2_bf"] = model.log2_bayes_factor(pat)
@@ -127,6 +160,8 @@ def _score_pairs(con, lk: dict, n_records: int) -> int:
         JOIN int_link_parsed l ON l.rid = p.rid_l JOIN int_link_parsed r ON r.rid = p.rid_r
     """)
     con.unregister("_pat")
+    pl, sn = lk["person_link"], lk["short_name"]
+    con.execute(link_rules_sql(pl["sources"], pl["number_gap"], sn["sources"]))
     return con.execute("SELECT count(*) FROM int_link_pairs").fetchone()[0]
 
 
@@ -179,6 +214,62 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
     return keep
 
 
+def _rule_scores(lk: dict) -> dict[str, float]:
+    ps = float(lk["person_link"]["score"])
+    return {"legal_rep": ps, "legal_rep_road": ps, "legal_rep_near": ps, "short_name": float(lk["short_name"]["score"])}
+
+
+def _unambiguous(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series, margin: float) -> pd.Series:
+    """A record tied to several registered firms that are not one business (no accepted link
+    between them) links to the clearly best one, or — when two fit within `margin` (a short
+    name two firms share, an address two firms registered) — to none: it stays its own
+    premises and the pairs are offered in link_candidates. Returns the kept mask."""
+    src = recs["source"].to_numpy()
+    is_entity = src == "registry"
+    acc = pairs[accepted]
+    l, r = acc["rid_l"].to_numpy(), acc["rid_r"].to_numpy()
+    ee = is_entity[l] & is_entity[r]
+    xe = is_entity[l] ^ is_entity[r]
+    if not xe.any():
+        return accepted
+    # firms one business by the accepted firm–firm links (sister companies at one address)
+    parent = {}
+
+    def find(a):
+        while parent.get(a, a) != a:
+            a = parent[a]
+        return a
+
+    # firms with one legal representative, or one 字号 at one address, are one business here
+    # (sister companies); one 字号 at two addresses is two firms a short name cannot tell apart
+    ents = np.flatnonzero(is_entity)
+    same = []
+    place = recs["community"] + "|" + recs["road"] + "|" + recs["number"]
+    for key in (recs["person_key"], recs["core"] + "|" + place):
+        v = key.to_numpy()[ents]
+        ok = pd.notna(v)
+        first = pd.Series(ents[ok]).groupby(v[ok]).transform("min").to_numpy()
+        same += list(zip(first.tolist(), ents[ok].tolist()))
+    for a, b in sorted(same + list(zip(l[ee].tolist(), r[ee].tolist()))):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    t = pd.DataFrame({"i": acc.index[xe], "ent": np.where(is_entity[l[xe]], l[xe], r[xe]),
+                      "rec": np.where(is_entity[l[xe]], r[xe], l[xe]), "prob": acc["prob"].to_numpy()[xe]})
+    t["firm"] = [find(e) for e in t["ent"].tolist()]
+    # the best probability per (record, business), then per record
+    per = t.groupby(["rec", "firm"])["prob"].max().rename("p_firm").reset_index()
+    per["p_best"] = per.groupby("rec")["p_firm"].transform("max")
+    per["contender"] = per["p_firm"] >= per["p_best"] - margin
+    n_cont = per.groupby("rec")["contender"].sum()
+    t = t.merge(per[["rec", "firm", "contender"]], on=["rec", "firm"])
+    t["n_cont"] = t["rec"].map(n_cont)
+    drop = (~t["contender"]) | (t["n_cont"] > 1)
+    keep = accepted.copy()
+    keep.loc[t.loc[drop, "i"].to_numpy()] = False
+    return keep
+
+
 def known_records(con) -> None:
     """int_power_accounts / int_registry: the full exports plus what only a list names (known.sql)."""
     run_sql_file(con, HERE / "known.sql")
@@ -204,8 +295,8 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     threshold = float(lk["match_threshold"])
     # only pairs the model accepts come into Python (plus any the analyst decided on)
     pairs = con.execute(f"""
-        SELECT rid_l, rid_r, prob, {", ".join(COMPARISONS)} FROM int_link_pairs p
-        WHERE prob >= ? OR EXISTS (
+        SELECT rid_l, rid_r, prob, rule, {", ".join(COMPARISONS)} FROM int_link_pairs p
+        WHERE prob >= ? OR rule IS NOT NULL OR EXISTS (
             SELECT 1 FROM link_decisions d
             JOIN int_link_parsed a ON a.source = d.source_l AND a.source_key = d.key_l
             JOIN int_link_parsed b ON b.source = d.source_r AND b.source_key = d.key_r
@@ -233,8 +324,13 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
                 cannot.append((a, b))
                 if i is not None:
                     banned.at[i] = True
+    # a rule pair links at its rule's score unless the model is surer
+    rule_score = pairs["rule"].map(_rule_scores(lk)).astype(float)
+    pairs["prob_model"] = pairs["prob"]
+    pairs["prob"] = np.fmax(pairs["prob"].to_numpy(), rule_score.to_numpy())
     accepted = (pairs["prob"] >= threshold) & ~banned
-    accepted = _place_rules(recs, pairs, accepted) | forced
+    accepted = _place_rules(recs, pairs, accepted)
+    accepted = _unambiguous(recs, pairs, accepted, float(lk["ambiguity_margin"])) | forced
     edges = pairs.loc[accepted, ["rid_l", "rid_r", "prob"]].assign(forced=forced[accepted])
     if extra:
         edges = pd.concat([edges, pd.DataFrame(extra, columns=["rid_l", "rid_r"]).assign(prob=1.0, forced=True)])
@@ -259,7 +355,16 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     best = pd.concat([e[["rid_l", "prob"]].rename(columns={"rid_l": "rid"}),
                       e[["rid_r", "prob"]].rename(columns={"rid_r": "rid"})]).groupby("rid")["prob"].max()
     members["match_score"] = members["rid"].map(best)
+    # the rule of the pair that gave the record its match score (a model link otherwise)
+    er = pairs.loc[accepted, ["rid_l", "rid_r", "prob", "rule", "prob_model"]]
+    er = er[er["rule"].notna()]
+    by_rule = pd.concat([er[["rid_l", "prob", "rule"]].rename(columns={"rid_l": "rid"}),
+                         er[["rid_r", "prob", "rule"]].rename(columns={"rid_r": "rid"})])
+    by_rule = by_rule[by_rule["prob"] >= by_rule["rid"].map(best)]
+    by_rule = by_rule.sort_values(["rid", "rule"]).drop_duplicates("rid").set_index("rid")["rule"]
     members["match_rule"] = np.where(members["match_score"].isna(), "own", "fellegi_sunter")
+    rule_of = members["rid"].map(by_rule)
+    members["match_rule"] = np.where(rule_of.notna(), rule_of.astype(object), members["match_rule"])
     members.loc[members["match_score"].isna(), "match_score"] = 1.0
     if forced.any() or extra:
         fr = set(pairs.loc[forced, "rid_l"]) | set(pairs.loc[forced, "rid_r"]) | {x for p in extra for x in p}
@@ -277,20 +382,28 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
     floor = float(lk["candidate_floor"])
     con.execute("""
         CREATE OR REPLACE TABLE link_candidates AS
-        SELECT pr.rid_l, pr.rid_r, round(pr.prob, 3) AS score,
+        WITH pr AS (
+            -- a rule pair left unlinked (several firms fit, a dwelling along the road) is
+            -- offered at its rule's score
+            SELECT *, greatest(prob, CASE WHEN starts_with(rule, 'legal_rep') THEN $lr
+                                          WHEN rule = 'short_name' THEN $sn ELSE 0 END) AS score_any
+            FROM int_link_pairs
+        )
+        SELECT pr.rid_l, pr.rid_r, round(pr.score_any, 3) AS score,
                al.premises_id AS premises_l, ar.premises_id AS premises_r,
                l.source AS source_l, l.source_key AS key_l, l.name AS name_l, l.address AS address_l,
-               r.source AS source_r, r.source_key AS key_r, r.name AS name_r, r.address AS address_r
-        FROM int_link_pairs pr
+               r.source AS source_r, r.source_key AS key_r, r.name AS name_r, r.address AS address_r,
+               pr.rule, round(pr.prob, 3) AS model_score
+        FROM pr
         JOIN link_assign al ON al.rid = pr.rid_l JOIN link_assign ar ON ar.rid = pr.rid_r
         JOIN int_link_parsed l ON l.rid = pr.rid_l JOIN int_link_parsed r ON r.rid = pr.rid_r
-        WHERE pr.prob >= ? AND al.premises_id <> ar.premises_id
+        WHERE (pr.prob >= $floor OR pr.rule IS NOT NULL) AND al.premises_id <> ar.premises_id
           AND NOT EXISTS (SELECT 1 FROM link_decisions d
                           WHERE (d.source_l, d.key_l, d.source_r, d.key_r) IN
                                 ((l.source, l.source_key, r.source, r.source_key),
                                  (r.source, r.source_key, l.source, l.source_key)))
         ORDER BY score DESC, premises_l, premises_r, source_l, key_l, source_r, key_r
-    """, [floor])
+    """, {"floor": floor, "lr": float(lk["person_link"]["score"]), "sn": float(lk["short_name"]["score"])})
     counts = dict(con.execute(
         "SELECT 'premises', count(*) FROM premises UNION ALL SELECT 'members', count(*) FROM premises_members "
         "UNION ALL SELECT 'pairs', count(*) FROM int_link_pairs UNION ALL SELECT 'candidates', count(*) FROM link_candidates "

@@ -59,7 +59,7 @@ _QUALIFIER = re.compile(r"(旁边?|附近|对面|后面|后侧|前面|隔壁|东
 _ROAD = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,12}?(?:大道|路|街|巷|道|弄|里))(?=\d|$|[^\u4e00-\u9fff])")
 # "号" is often dropped: at the end of an address ("兴业路226") or before a part of the
 # building ("创业路231后座", "创业路161厂区内")
-_NUMBER = re.compile(r"(\d+)(?:[-~至到](\d+))?(?:号|$|(?=后座|前座|厂区|厂房|仓库|车间|旁|附近|对面|隔壁|[东西南北]侧))")
+_NUMBER = re.compile(r"(\d+)(?:[-~至到之](\d+))?(?:号|$|(?=后座|前座|厂区|厂房|仓库|车间|旁|附近|对面|隔壁|[东西南北]侧))")
 _GROUP = re.compile(r"(\d+)组")
 _BUILDING = re.compile(r"(\d+|[A-Za-z])(栋|幢|座|号楼|号厂房|号仓库)|(\d+)(层|楼)|(\d+)室")
 _ZONE = re.compile(r"([\u4e00-\u9fff]{0,6}(?:工业区|工业园区?|开发区|园区))")
@@ -154,3 +154,33 @@ def parse_address(raw: str | None, patterns: list[tuple[str, str]]) -> AddressPa
         number=mn.group(1) if mn else None, number_to=mn.group(2) if mn else None,
         group=mg.group(1) if mg else None, building=building, qualifier=qual, rest=rest_text,
     )
+
+
+_SUFFIXED = ("社区居民委员会", "社区居委会", "社区", "村民委员会", "村委会", "村", "工业区")
+
+
+@functools.lru_cache(maxsize=16)
+def _text_regex(names: tuple[str, ...]) -> re.Pattern:
+    """A community named anywhere in free text: with its 社区/村/工业区 word, or bare right
+    after 灵源 or at the very start. A town named just before means another place
+    (安海镇灵水村), and a bare name running into a road word is a road (张前路)."""
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    suf = "|".join(re.escape(s) for s in _SUFFIXED)
+    towns = "|".join(re.escape(t) for t in sorted(OTHER_TOWNS, key=len, reverse=True))
+    return re.compile(
+        rf"(?P<town>{towns})?(?:(?P<a>{alt})(?:{suf})|(?:^|灵源(?:街道办事处|街道|办事处)?)(?P<b>{alt})(?!大道|路|街|巷))")
+
+
+def community_in_text(text: str | None, names: Iterable[str],
+                      aliases: dict[str, list[str]] | None = None) -> str | None:
+    """The first Lingyuan community a tip's text names ("英塘村晚上有刺鼻气味" → 英塘);
+    None when it names none or only one of another town."""
+    home = {n: n for n in names}
+    for n, al in (aliases or {}).items():
+        home.update({a: n for a in al})
+    s = numerals_to_digits(normalise_text(text))
+    for m in _text_regex(tuple(sorted(home))).finditer(s):
+        if m.group("town"):
+            continue
+        return home[m.group("a") or m.group("b")]
+    return None

@@ -53,6 +53,15 @@ TRADE_WORDS = tuple(sorted((
     "新能源", "生物科技", "医疗器械", "器材", "设备", "配件",
 ), key=len, reverse=True))
 
+# Common surnames (the hundred commonest nationally plus those frequent in southern Fujian),
+# and compound ones. A 2–4 character name without form or trade words is a person's only if
+# it starts with one: "凯通"/"鑫源" are a firm's 字号 said alone, "陈志强" is a person.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕"
+    "丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严"
+    "覃武戴莫孔向汤洪施庄颜柯尤粘傅骆康翁卓欧阮游涂连赖童")
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "司徒")
+
 # Cover words the notice names (二(一)5): kept with the trade, surfaced for the signals.
 COVER_WORDS = ("生物", "科技", "新材料", "化工")
 
@@ -76,6 +85,15 @@ class NameParts:
     @property
     def cover_words(self) -> tuple[str, ...]:
         return tuple(w for w in COVER_WORDS if w in self.trade or w in self.core)
+
+
+def looks_like_person(s: str) -> bool:
+    """2–3 Han characters after a common surname (4 with a compound one)."""
+    if not s or not all("\u4e00" <= ch <= "\u9fff" for ch in s):
+        return False
+    if s[:2] in COMPOUND_SURNAMES:
+        return 3 <= len(s) <= 4
+    return s[0] in SURNAMES and 2 <= len(s) <= 3
 
 
 def normalise_text(s: str | None) -> str:
@@ -153,6 +171,5 @@ def parse_name(raw: str | None, place_words: tuple[str, ...] | list[str] = ()) -
     core = body
     if not core and trades:
         core = trades.pop(0)
-    is_person = (not form and not trades and not regions and 2 <= len(core) <= 4
-                 and all("\u4e00" <= ch <= "\u9fff" for ch in core))
+    is_person = (not form and not trades and not regions and looks_like_person(core))
     return NameParts(s, "".join(regions), core, "".join(trades), form, ";".join(quals), is_person)

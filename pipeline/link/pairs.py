@@ -66,8 +66,28 @@ def blocking_rules(grid_m: float) -> dict[str, str]:
     }
 
 
-def candidate_pairs_sql(rules: dict[str, str]) -> str:
+def rule_blocking_rules() -> dict[str, str]:
+    """Lookups for the rules of link_rules_sql, beyond the model's blocks. Their pairs are
+    scored with the model estimated on the blocks above but do not enter its estimation:
+    a lookup made for one rule is not a sample of the candidate pairs."""
+    return {
+        # an address that leaves the community out ("英华路8号3栋") meets the registered one
+        # that names it, and the same road and number under two community spellings meet
+        "road_number_any": block_on_sql("road || '|' || number"),
+        # the boss's meter a few numbers along the road, its community left out
+        "person_road": block_on_sql("person_key || '|' || " + road_stem_sql("int_link_parsed"), max_block=40),
+        # a short name (凯通新材) and the registered name (凯通新材料) share their first two
+        # characters, wherever the short one was said
+        "short_name_head": block_on_sql("left(core, 2)", "NOT coalesce(is_person, false) AND length(core) >= 2 "
+                                        "AND source IN ('registry', 'tips', 'waybills', 'power_accounts', 'licenses')"),
+    }
+
+
+def candidate_pairs_sql(rules: dict[str, str], exclude: str | None = None) -> str:
+    """int_link_candidates: the union of the rules' pairs, minus those already in `exclude`."""
     union = "\nUNION\n".join(f"SELECT rid_l, rid_r FROM ({sql})" for sql in rules.values())
+    if exclude:
+        union = f"SELECT * FROM ({union}) c WHERE NOT EXISTS (SELECT 1 FROM {exclude} e WHERE e.rid_l = c.rid_l AND e.rid_r = c.rid_r)"
     return f"CREATE OR REPLACE TEMP TABLE int_link_candidates AS {union}"
 
 
@@ -109,4 +129,96 @@ def comparisons_sql(geo_levels: list[float], name_levels: list[float], table: st
     FROM int_link_candidates c
     JOIN int_link_parsed l ON l.rid = c.rid_l
     JOIN int_link_parsed r ON r.rid = c.rid_r
+    """
+
+
+def road_stem_sql(alias: str) -> str:
+    """A road without its 路/街/大道 word: offices write 大布路 and 大布街 for one road."""
+    return f"regexp_replace({alias}.road, '(大道|路|街)$', '')"
+
+
+def _same_road(a: str, b: str) -> str:
+    """Same road (by stem) in the same community, or a community left out; no other town."""
+    # coalesce: a side without a road is not the same road (NOT NULL would fall through)
+    return (f"coalesce({a}.road IS NOT NULL AND {b}.road IS NOT NULL AND {road_stem_sql(a)} = {road_stem_sql(b)} "
+            f"AND {a}.other_town IS NULL AND {b}.other_town IS NULL "
+            f"AND ({a}.community IS NULL OR {b}.community IS NULL OR {a}.community = {b}.community), false)")
+
+
+def link_rules_sql(person_sources: list[str], number_gap: int, short_sources: list[str],
+                   table: str = "int_link_pairs") -> str:
+    """Adds `rule` to the scored pairs: what the offices' own practice says beyond the model.
+
+    legal_rep       a record in a person's name (a meter the power office opened in the boss's
+                    name, a waybill consigned to him) and the registered firm whose 法定代表人/
+                    经营者 has that name, at the same number (community, 社区/村 form, building
+                    and sub-number, 路/街 aside) — at a shared building too: the name decides
+                    which firm
+    legal_rep_road  the same on the same road where one side gives no number, not for a
+                    residential meter, and only when one firm on that road has that legal
+                    representative and one meter of that name lies on it
+    legal_rep_near  the same, a few numbers along the same road (a neighbouring workshop on the
+                    boss's name; `number_gap`, 0 = off) — not for a residential meter: the
+                    boss's home is another door
+    short_name      a tip, waybill or meter naming the firm by its 字号 alone or with a shortened
+                    trade word (凯通新材 for 凯通新材料), where no address contradicts it
+
+    Whether a rule pair links is decided after it (several firms fitting equally link none).
+    The lists are validated source names; the gap a validated integer (configs/linking.yaml).
+    """
+    ps = ", ".join(f"'{x}'" for x in person_sources) or "NULL"
+    ss = ", ".join(f"'{x}'" for x in short_sources) or "NULL"
+    gap = int(number_gap)
+    return f"""
+    CREATE OR REPLACE TABLE {table} AS
+    WITH x AS (
+        SELECT p.*,
+               -- e: the registered side, o: the other record
+               CASE WHEN l.source = 'registry' THEN p.rid_l ELSE p.rid_r END AS rid_e,
+               CASE WHEN l.source = 'registry' THEN p.rid_r ELSE p.rid_l END AS rid_o
+        FROM {table} p JOIN int_link_parsed l ON l.rid = p.rid_l JOIN int_link_parsed r ON r.rid = p.rid_r
+        WHERE (l.source = 'registry') <> (r.source = 'registry')
+    ),
+    judged AS (
+        SELECT x.rid_l, x.rid_r,
+            CASE
+              WHEN x.g_person = 1 AND o.source IN ({ps}) AND o.is_person THEN
+                CASE WHEN x.g_address IN (3, 4) THEN 'legal_rep'
+                     WHEN NOT ({_same_road("e", "o")}) THEN NULL
+                     WHEN e.number = o.number THEN 'legal_rep'
+                     -- one side gives no number ("兴业路" for 兴业路183号): not a dwelling, and
+                     -- only where the name is unambiguous on that road (below)
+                     WHEN (e.number IS NULL OR o.number IS NULL)
+                          AND coalesce(o.category, '') NOT IN ('居民生活用电', '农业生产用电') THEN 'legal_rep_road'
+                     WHEN abs(try_cast(e.number AS INTEGER) - try_cast(o.number AS INTEGER)) <= {gap}
+                          AND coalesce(o.category, '') <> '居民生活用电' THEN 'legal_rep_near' END
+              -- a short form: no organisational form, or only a spoken one (凯通厂, 凯通公司)
+              WHEN o.source IN ({ss}) AND NOT coalesce(o.is_person, false) AND NOT coalesce(e.is_person, false)
+                   AND coalesce(o.form, '') IN ('', '厂', '公司', '店') AND o.name_norm <> e.name_norm
+                   AND x.g_uscc <> 0 AND length(e.core) >= 2
+                   AND (-- the same 字号, the trade left out or said in part
+                        (o.core = e.core AND (o.trade IS NULL OR e.trade IS NULL OR starts_with(e.trade, o.trade)
+                                              OR starts_with(o.trade, e.trade) OR ends_with(e.trade, o.trade)))
+                        -- 字号 + the trade word's first characters, which the parser cannot split
+                        OR (o.trade IS NULL AND e.trade IS NOT NULL AND length(o.core) > length(e.core)
+                            AND starts_with(o.core, e.core)
+                            AND starts_with(e.trade, substr(o.core, length(e.core) + 1))))
+                   AND x.g_address NOT IN (0, 1) THEN 'short_name'
+            END AS rule
+        , x.rid_e, x.rid_o, o.source AS source_o
+        FROM x JOIN int_link_parsed e ON e.rid = x.rid_e JOIN int_link_parsed o ON o.rid = x.rid_o
+    ),
+    road_level AS (
+        -- a name on a road without a number is the firm's only when one firm on that road has
+        -- that legal representative and (a firm receives many waybills, but has one such
+        -- meter) one meter of that name lies on it
+        SELECT rid_l, rid_r,
+               count(*) OVER (PARTITION BY rid_o) AS n_firms,
+               count(*) OVER (PARTITION BY rid_e, source_o) AS n_records, source_o
+        FROM judged WHERE rule = 'legal_rep_road'
+    )
+    SELECT p.*,
+           CASE WHEN j.rule <> 'legal_rep_road' THEN j.rule
+                WHEN rl.n_firms = 1 AND (rl.n_records = 1 OR rl.source_o = 'waybills') THEN j.rule END AS rule
+    FROM {table} p LEFT JOIN judged j USING (rid_l, rid_r) LEFT JOIN road_level rl USING (rid_l, rid_r)
     """
