@@ -167,6 +167,10 @@ def test_registry_office_list_cites_the_office_and_brings_firms_the_registry_lac
         dict(source_key="晋江市灵源鑫鑫化工厂|晋江市灵源街道灵水社区灵安路99号", name="晋江市灵源鑫鑫化工厂",
              address="晋江市灵源街道灵水社区灵安路99号", reason="名称含“化工”", office="灵源市场监管所",
              listed_on=dt.date(2021, 6, 30)),
+        # a keyword list trips on 化工 inside 绿化工程: listed, but not named a chemical firm
+        dict(source_key="91350582MA2Y00009X", uscc="91350582MA2Y00009X", name="晋江市灵源绿化工程有限公司",
+             address="晋江市灵源街道灵水社区灵安路31号", reason="名称含“化工”", office="灵源市场监管所",
+             listed_on=dt.date(2021, 6, 30)),
     ])
     from pipeline.link import build_premises
     from pipeline.signals import prepare, signal_evidence
@@ -181,6 +185,7 @@ def test_registry_office_list_cites_the_office_and_brings_firms_the_registry_lac
     # named a chemical firm: full strength; listed for a scope word only: scope_strength
     assert got == [
         ("晋江市宏达服装有限公司", "市场监管所排查名单（灵源市场监管所，2021年6月30日）：列入原因 经营范围含“化学”", 0.3),
+        ("晋江市灵源绿化工程有限公司", "市场监管所排查名单（灵源市场监管所，2021年6月30日）：列入原因 名称含“化工”", 0.3),
         ("晋江市灵源鑫鑫化工厂", "市场监管所排查名单（灵源市场监管所，2021年6月30日）：列入原因 名称含“化工”", 1.0),
     ]
 

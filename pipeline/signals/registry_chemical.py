@@ -44,7 +44,8 @@ def lexicon_path(cfg):
 
 def evidence(con, cfg, params) -> pd.DataFrame:
     rows = con.execute(_SQL).df()
-    name_words = params.get("name_words", ["化工", "化学"])
+    # signal_params turns word lists into regexes; the lexicon reading needs the words
+    name_words = (cfg.scoring["signals"].get("registry_chemical") or {}).get("name_words", ["化工", "化学"])
     prefixes = tuple(str(p) for p in params.get("industry_prefixes", ["25", "26", "27", "28"]))
     lex = load_lexicon(lexicon_path(cfg))
     readings = {s: read_scope(s, lex) for s in rows["scope"].dropna().unique()}

@@ -6,11 +6,13 @@
 -- a chemical firm (name_words in its name) counts fully; one listed for a word in its scope
 -- only at scope_strength: the scope is the same registration registry_chemical reads item
 -- by item, and a "化工产品销售" scope is the commonest line in a trading town.
+-- Whether the name holds one of name_words, word traps aside (化工机械厂, 绿化工程 …), comes
+-- from registry_office_list.py (_office_named), which reads the names with the lexicon.
 WITH listed AS (
-    SELECT m.premises_id, l.name, l.reason, l.office, l.listed_on,
-           regexp_matches(coalesce(l.name, ''), $name_words_re) AS named
+    SELECT m.premises_id, l.name, l.reason, l.office, l.listed_on, coalesce(n.named, false) AS named
     FROM premises_members m
     JOIN stg_registry_list l ON m.source = 'registry' AND l.source_key = m.source_key
+    LEFT JOIN _office_named n ON n.name = l.name
     WHERE l.listed_on IS NULL OR l.listed_on <= $as_of
 ),
 licensed AS (
