@@ -49,5 +49,6 @@ FROM shared s JOIN shape sh USING (premises_id)
 LEFT JOIN use u USING (premises_id)
 LEFT JOIN neighbours nb USING (premises_id)
 WHERE sh.n_licenses = 0
-  AND (sh.n_registry = 0 AND (u.daily >= $min_daily_kwh OR sh.n_waybills > 0)
+  AND (sh.n_registry = 0 AND (u.daily >= $min_daily_kwh AND s.premises_id NOT IN (SELECT premises_id FROM sig_firm_meter)
+                             OR sh.n_waybills > 0)
        OR s.sub_unit AND s.place_id IN (SELECT place_id FROM hosts) AND sh.n_waybills > 0)

@@ -9,7 +9,8 @@ well under it) and at least `min_peer_multiple` times its category's median, and
 - it is beyond what any home or smallholding draws (`full_daily_kwh`) even if it has drawn
   so all along.
 A steady, moderately heavy residential account (a shop or small restaurant on a home tariff)
-is a tariff matter for the power office, not a workshop: silent.
+is a tariff matter for the power office, not a workshop: silent. So is a steady one at a
+registered business's door where that business has no meter of its own (sig_firm_meter).
 """
 
 from __future__ import annotations
@@ -44,12 +45,15 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     lv, _ = surge_table(con, cfg, params)
     acc = acc.merge(lv[["premises_id", "has_history", "expected", "ratio", "cp_day", "base_weeks"]],
                     on="premises_id", how="left")
+    firm_meter = {r[0] for r in con.execute("SELECT premises_id FROM sig_firm_meter").fetchall()}
     lo, hi = float(params["min_daily_kwh"]), float(params["full_daily_kwh"])
     rw = pc.weeks(params["recent_days"])
     rows = []
     for r in acc.sort_values(["daily", "account_no"], ascending=[False, True]).itertuples():
         rose = bool(r.has_history) and r.ratio >= params["min_ratio"]
-        if not (rose or r.daily >= hi):
+        # drawn so all along at a registered business's door that has no meter of its own:
+        # the business's supply on a home tariff (prepare.sql sig_firm_meter), a tariff matter
+        if not (rose or r.daily >= hi and r.premises_id not in firm_meter):
             continue
         strength = float(np.clip(0.5 + 0.5 * (r.daily - lo) / max(hi - lo, 1e-9), 0.5, 1.0))
         own = (f"；此前{r.base_weeks}周同星期日均仅 {r.expected:,.1f} kWh，自 {pc.md(r.cp_day)}起升至现水平"

@@ -56,3 +56,28 @@ SELECT premises_id, license_no, license_type, scope, valid_from,
        CASE WHEN doubtful THEN NULL ELSE valid_to END AS valid_to,
        valid_to AS valid_to_recorded, doubtful AS expiry_doubtful
 FROM (SELECT *, coalesce(valid_to < valid_from OR valid_to < make_date(issue_year + 2, 12, 31), false) AS doubtful FROM l);
+
+-- Premises that are only meters in a person's name, at a street number where exactly one
+-- registered business is and that business has no meter of its own: most likely that
+-- business's supply, opened in the boss's or the landlord's name (power offices often do),
+-- which the link stage could not join by name (the landlord appears in no other record) or
+-- would not (a residential tariff). Power alone there is no sign of an unregistered occupant
+-- (unregistered_power, multi_entity) nor of a workshop on a home tariff drawing steadily
+-- (power_industrial_on_residential); a rise, night work, waybills still count.
+CREATE OR REPLACE TEMP TABLE sig_firm_meter AS
+WITH kinds AS (
+    SELECT m.premises_id, p.place_id,
+           bool_and(m.source = 'power_accounts' AND coalesce(q.is_person, false)) AS person_meters_only,
+           bool_or(m.source = 'registry') AS registered,
+           bool_or(m.source = 'power_accounts') AS metered
+    FROM premises_members m JOIN premises p USING (premises_id)
+    LEFT JOIN int_link_parsed q ON q.source = m.source AND q.source_key = m.source_key
+    GROUP BY m.premises_id, p.place_id
+),
+places_ok AS (
+    SELECT place_id FROM kinds GROUP BY place_id
+    HAVING count(*) FILTER (WHERE registered) = 1
+       AND count(*) FILTER (WHERE registered AND NOT metered) = 1
+       AND count(*) FILTER (WHERE person_meters_only) = 1
+)
+SELECT k.premises_id, k.place_id FROM kinds k JOIN places_ok USING (place_id) WHERE k.person_meters_only;

@@ -22,4 +22,6 @@ SELECT s.premises_id,
               ($recent_days // 7)::INTEGER, u.daily, CASE WHEN u.from_bills THEN '（按月度电量折算）' ELSE '' END) AS sentence
 FROM shape s JOIN acc a USING (premises_id) JOIN use u USING (premises_id)
 WHERE s.n_registered = 0 AND s.n_accounts > 0
+  -- a person-named meter at a registered business's door that has none of its own (prepare.sql)
+  AND s.premises_id NOT IN (SELECT premises_id FROM sig_firm_meter)
   AND u.daily >= CASE WHEN a.business_tariff THEN $min_daily_kwh ELSE $min_daily_kwh_residential END
