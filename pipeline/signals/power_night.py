@@ -21,7 +21,8 @@ standard deviations above its trade's median and `trade_margin` beyond the trade
 percentile fires even below `min_share` — half the energy at night is a threshold for a
 category of mixed trades, not for one whose own premises draw a tenth at night. With fewer
 than `trade_min_peers` premises in the trade, the category comparison alone applies.
-A share that rose by `min_jump` across its change point to beyond the trade's (else the
+Only a new meter or a changed rhythm counts so: a premises that has always drawn beyond its
+trade's 90th percentile is one of the trade's night shifts. A share that rose by `min_jump` across its change point to beyond the trade's (else the
 category's) 90th percentile is a new night operation too, however far below half it stays.
 """
 
@@ -137,7 +138,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
                 peer_txt += f"，{r.trade_text}中位数 {100 * r.trade_median:.0f}%"
         head = f"近{rw}周谷时段（夜间）用电占 {100 * r.share:.0f}%（日均 {r.daily:,.0f} kWh，其中夜间 {r.valley_daily:,.0f} kWh），{peer_txt}"
         if r.new_meter:
-            own = f"；该户 {pc.md(r.first_day)}起才有用电记录，自始以夜间用电为主"
+            own = f"；该户 {pc.md(r.first_day)}起才有用电记录，" + ("自始以夜间用电为主" if r.share >= 0.5 else "自始如此")
         elif np.isnan(r.base_share):
             own = "；无此前用电记录可比"
         elif r.share - r.base_share >= params["min_jump"]:
@@ -145,8 +146,10 @@ def evidence(con, cfg, params) -> pd.DataFrame:
         elif r.valley_daily >= surge_ratio * r.base_valley:
             own = (f"；此前{r.base_weeks}周占比同为 {100 * r.base_share:.0f}%，但夜间用电由日均 {r.base_valley:,.0f} kWh "
                    f"增至 {r.valley_daily:,.0f} kWh")
-        elif r.share >= params["steady_min_share"] or r.by_trade:
-            # always at night, but beyond what night trades show — or beyond its own trade
+        elif r.share >= params["steady_min_share"] and not r.by_trade:
+            # always at night, but beyond what night trades show. Beyond its own trade's 90th
+            # percentile alone is no evidence: a tenth of every trade is there, and trades
+            # run night shifts (on varied worlds this fired on ≈70 ordinary premises a world)
             strength *= float(params["steady_factor"])
             ratio = (r.share / hv) / max((1 - r.share) / (24 - hv), 1e-9)
             own = (f"；此前{r.base_weeks}周同为 {100 * r.base_share:.0f}%，"
