@@ -62,3 +62,20 @@ def test_a_second_person_meter_where_the_firm_has_its_own_stays_a_lead():
     _meter(con, "3500000010", 10, "李秀英", "居民生活用电")
     got = _signals(con, "3500000010")
     assert got["unregistered_power"] and got["multi_entity"] and got["power_industrial_on_residential"]
+
+
+def test_the_bosss_home_tariff_meter_on_the_firms_road_is_the_firms_when_its_registration_gives_no_number():
+    con = stg_db()
+    _neighbours(con)
+    insert(con, "stg_registry", [dict(uscc="91350582MA2Y10009X", source_key="91350582MA2Y10009X",
+                                      name="晋江市灵源凯佳体育用品有限公司", address=ROAD.replace("创业路", "英华路"),
+                                      status="存续", legal_rep="颜建华", founded=dt.date(2012, 3, 1),
+                                      industry_code="1952", industry="皮鞋制造", scope="鞋生产、销售")])
+    _meter(con, "3500000050", 263, "颜建华", "居民生活用电")
+    con.execute("UPDATE stg_power_accounts SET address = ? WHERE account_no = '3500000050'",
+                [ROAD.replace("创业路", "英华路") + "263号"])
+    _meter(con, "3500000051", 265, "颜志强", "居民生活用电")                  # someone else on that road
+    con.execute("UPDATE stg_power_accounts SET address = ? WHERE account_no = '3500000051'",
+                [ROAD.replace("创业路", "英华路") + "265号"])
+    assert _signals(con, "3500000050")["unregistered_power"] is False
+    assert _signals(con, "3500000051")["unregistered_power"] is True

@@ -90,7 +90,8 @@ def prepare(con, cfg: Config, as_of: dt.date) -> None:
     if not has_parse:
         # premises built without the link stage (hand-made in tests): no parsed names/addresses
         con.execute("CREATE TEMP TABLE int_link_parsed (source VARCHAR, source_key VARCHAR, name VARCHAR, "
-                    "core VARCHAR, trade VARCHAR, form VARCHAR, is_person BOOLEAN, road VARCHAR, number VARCHAR)")
+                    "core VARCHAR, trade VARCHAR, form VARCHAR, is_person BOOLEAN, person_key VARCHAR, community VARCHAR, "
+                    "road VARCHAR, number VARCHAR)")
     run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of})
     lexicon = pd.read_csv(LEXICON, dtype=str, keep_default_na=False)
     con.register("_lexicon", lexicon)

@@ -80,4 +80,21 @@ places_ok AS (
        AND count(*) FILTER (WHERE registered AND NOT metered) = 1
        AND count(*) FILTER (WHERE person_meters_only) = 1
 )
-SELECT k.premises_id, k.place_id FROM kinds k JOIN places_ok USING (place_id) WHERE k.person_meters_only;
+SELECT k.premises_id, k.place_id FROM kinds k JOIN places_ok USING (place_id) WHERE k.person_meters_only
+UNION
+-- the same for the boss's meter on the firm's road that the link stage left apart (the
+-- registration gives no door number, or a home tariff): a person-only premises whose meter
+-- bears the name of the 法定代表人/经营者 of the one registered firm on that road with that
+-- legal representative, and the only such meter there
+SELECT premises_id, place_id FROM (
+    SELECT k.premises_id, k.place_id,
+           count(DISTINCT k.premises_id) OVER (PARTITION BY f.rid) AS n_meters,
+           count(DISTINCT f.rid) OVER (PARTITION BY k.premises_id) AS n_firms
+    FROM kinds k
+    JOIN premises_members m ON m.premises_id = k.premises_id AND m.source = 'power_accounts'
+    JOIN int_link_parsed a ON a.source = 'power_accounts' AND a.source_key = m.source_key
+    JOIN int_link_parsed f ON f.source = 'registry' AND f.person_key = a.person_key
+         AND f.community = a.community AND f.road = a.road
+         AND (f.number IS NULL OR a.number IS NULL OR f.number = a.number)
+    WHERE k.person_meters_only AND a.person_key IS NOT NULL
+) WHERE n_meters = 1 AND n_firms = 1;
