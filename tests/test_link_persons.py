@@ -304,3 +304,23 @@ def test_the_bosss_name_on_a_farm_without_a_road_is_not_the_firms():
         dict(account_no="3500000701", account_name="陈志强", address="晋江市灵源街道英塘社区西山果园",
              category="农业生产用电")])
     assert _pid(con, "power_accounts", "3500000701") != _pid(con, "registry", "91350582MA2Y20001K")
+
+
+def test_one_character_off_at_the_same_door_is_a_clerks_typo_not_another_business():
+    con = _world(registry=[
+        dict(uscc="91350582MA2Y20031A", source_key="91350582MA2Y20031A", name="福建富祥体育用品股份有限公司",
+             address="晋江市灵源街道小浯塘社区世纪大道222号", legal_rep="林伟民"),
+        dict(uscc="91350582MA2Y20032B", source_key="91350582MA2Y20032B", name="晋江市祥源体育用品有限公司",
+             address="晋江市灵源街道大山后社区创业路59号", legal_rep="周永福"),
+    ], meters=[
+        dict(account_no="3500000311", account_name="林韦民", address="晋江市灵源小浯塘村世纪大道222号",
+             category="大工业用电"),                                   # the boss's name mistyped
+        dict(account_no="3500000312", account_name="晋江市祥元体育用品有限公司",
+             address="大山后社区创业路59号", category="一般工商业用电"),  # the firm's name mistyped
+        dict(account_no="3500000313", account_name="林伟明", address="晋江市灵源小浯塘村世纪大道230号",
+             category="一般工商业用电"),                                   # a near name at another door
+    ])
+    assert _pid(con, "power_accounts", "3500000311") == _pid(con, "registry", "91350582MA2Y20031A")
+    assert _rule(con, "power_accounts", "3500000311") == "legal_rep_typo"
+    assert _pid(con, "power_accounts", "3500000312") == _pid(con, "registry", "91350582MA2Y20032B")
+    assert _pid(con, "power_accounts", "3500000313") != _pid(con, "registry", "91350582MA2Y20031A")

@@ -40,6 +40,10 @@ only, when the address holds exactly one registered entity without a meter of it
 the meter is not residential (a landlord's name on the workshop's meter); otherwise it
 stays a separate premises of that place.
 
+A name one character off at the same door — the boss's (林韦民 for 林伟民, same surname and
+length: `legal_rep_typo`) or the firm's own on its meter or waybill (祥元 for 祥源, at least 8
+characters: `name_typo`) — is a clerk's typo and links as the exact name would.
+
 Short names (rule `short_name`): a tip, waybill or meter naming a firm by its 字号 alone
 or with its trade word cut short (凯通新材 for 晋江市凯通新材料有限公司), where no address
 contradicts it. A record that fits two firms that are not one business (another legal
@@ -168,7 +172,9 @@ def _score_pairs(con, lk: dict, n_records: int) -> int:
 def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -> pd.Series:
     """Drop address-only links that would put one business's records into another's
     premises at a shared address (see module docstring). Returns the kept mask."""
-    identity = (pairs["g_uscc"] == 1) | (pairs["g_name"] >= 2) | (pairs["g_person"] == 1)
+    # a name one character off at the same door names the same business or boss (rule)
+    identity = ((pairs["g_uscc"] == 1) | (pairs["g_name"] >= 2) | (pairs["g_person"] == 1)
+                | pairs["rule"].isin(["legal_rep_typo", "name_typo"]).to_numpy())
     addr_only = accepted & ~identity
     if not addr_only.any():
         return accepted
@@ -216,7 +222,8 @@ def _place_rules(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series) -
 
 def _rule_scores(lk: dict) -> dict[str, float]:
     ps = float(lk["person_link"]["score"])
-    return {"legal_rep": ps, "legal_rep_road": ps, "legal_rep_near": ps, "short_name": float(lk["short_name"]["score"])}
+    return {"legal_rep": ps, "legal_rep_road": ps, "legal_rep_near": ps, "legal_rep_typo": ps, "name_typo": ps,
+            "short_name": float(lk["short_name"]["score"])}
 
 
 def _unambiguous(recs: pd.DataFrame, pairs: pd.DataFrame, accepted: pd.Series, margin: float) -> pd.Series:
@@ -385,7 +392,7 @@ def build_premises(con, cfg: Config) -> dict[str, int]:
         WITH pr AS (
             -- a rule pair left unlinked (several firms fit, a dwelling along the road) is
             -- offered at its rule's score
-            SELECT *, greatest(prob, CASE WHEN starts_with(rule, 'legal_rep') THEN $lr
+            SELECT *, greatest(prob, CASE WHEN starts_with(rule, 'legal_rep') OR rule = 'name_typo' THEN $lr
                                           WHEN rule = 'short_name' THEN $sn ELSE 0 END) AS score_any
             FROM int_link_pairs
         )

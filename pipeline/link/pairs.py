@@ -160,6 +160,10 @@ def link_rules_sql(person_sources: list[str], number_gap: int, short_sources: li
     legal_rep_near  the same, a few numbers along the same road (a neighbouring workshop on the
                     boss's name; `number_gap`, 0 = off) — not for a residential meter: the
                     boss's home is another door
+    legal_rep_typo  legal_rep with the boss's name one character off (same length, same surname),
+                    at the same door only
+    name_typo       a meter or waybill in the firm's own name one character off (length ≥ 8),
+                    at the same door only
     short_name      a tip, waybill or meter naming the firm by its 字号 alone or with a shortened
                     trade word (凯通新材 for 凯通新材料), where no address contradicts it
 
@@ -192,6 +196,16 @@ def link_rules_sql(person_sources: list[str], number_gap: int, short_sources: li
                           AND coalesce(o.category, '') NOT IN ('居民生活用电', '农业生产用电') THEN 'legal_rep_road'
                      WHEN abs(try_cast(e.number AS INTEGER) - try_cast(o.number AS INTEGER)) <= {gap}
                           AND coalesce(o.category, '') <> '居民生活用电' THEN 'legal_rep_near' END
+              -- one character off at the same door: the boss's name (林韦民 for 林伟民) or the
+              -- firm's (祥元 for 祥源) mistyped by a clerk
+              WHEN x.g_person <> 1 AND o.source IN ({ps}) AND o.is_person
+                   AND length(o.person_key) >= 3 AND length(e.person_key) = length(o.person_key)
+                   AND left(e.person_key, 1) = left(o.person_key, 1) AND hamming(e.person_key, o.person_key) = 1
+                   AND (x.g_address IN (3, 4) OR ({_same_road("e", "o")}) AND e.number = o.number) THEN 'legal_rep_typo'
+              WHEN o.source IN ({ps}) AND NOT coalesce(o.is_person, false) AND NOT coalesce(e.is_person, false)
+                   AND length(e.name_norm) >= 8 AND length(e.name_norm) = length(o.name_norm)
+                   AND hamming(e.name_norm, o.name_norm) = 1
+                   AND (x.g_address IN (3, 4) OR ({_same_road("e", "o")}) AND e.number = o.number) THEN 'name_typo'
               -- a short form: no organisational form, or only a spoken one (凯通厂, 凯通公司)
               WHEN o.source IN ({ss}) AND NOT coalesce(o.is_person, false) AND NOT coalesce(e.is_person, false)
                    AND coalesce(o.form, '') IN ('', '厂', '公司', '店') AND o.name_norm <> e.name_norm
