@@ -30,16 +30,20 @@ shape AS (
            -- goes by (a tip naming 某某加油站)
            bool_or(m.source = 'registry' AND regexp_matches(r.name, $legit_re))
              OR regexp_matches(coalesce(any_value(p.name), ''), $legit_re) AS legit_name,
-           -- a tip naming a firm by its legal form (…有限公司, …厂, …商行) names a business that
-           -- holds a licence to trade (照), even when its registration did not link here
-           bool_or(m.source = 'tips' AND q.form IS NOT NULL AND NOT coalesce(q.is_person, false)) AS named_firm,
+           -- a tip, a power account or a waybill naming a firm by its legal form (…有限公司, …厂,
+           -- …商行) names a business that holds a licence to trade (照) — a meter is opened and a
+           -- consignment made out only on one — even when its registration did not link here
+           bool_or(m.source IN ('tips', 'power_accounts', 'waybills') AND q.form IS NOT NULL
+                   AND NOT coalesce(q.is_person, false)) AS named_firm,
            bool_or(m.source = 'registry' AND regexp_matches(r.name, $cover_re)
-                   OR m.source = 'tips' AND q.form IS NOT NULL AND regexp_matches(q.name, $cover_re)) AS cover_named
+                   OR m.source IN ('tips', 'power_accounts', 'waybills') AND q.form IS NOT NULL
+                      AND regexp_matches(q.name, $cover_re)) AS cover_named
     FROM premises_members m
     JOIN premises p USING (premises_id)
     LEFT JOIN lic l ON m.source = 'licenses' AND l.license_no = m.source_key
     LEFT JOIN int_registry r ON m.source = 'registry' AND r.source_key = m.source_key
-    LEFT JOIN int_link_parsed q ON m.source = 'tips' AND q.source = 'tips' AND q.source_key = m.source_key
+    LEFT JOIN int_link_parsed q ON m.source IN ('tips', 'power_accounts', 'waybills')
+                               AND q.source = m.source AND q.source_key = m.source_key
     GROUP BY m.premises_id
 ),
 ev AS (
@@ -88,7 +92,7 @@ scored AS (
            -- new meter after its revocation/suspension keeps its own category (2, or 5 when
            -- cover-named); 4 an occupant of a building shared with others — unregistered, or
            -- registered in a sub-unit (3号厂房, 后座, 厂区内) of another firm's premises (multi_entity,
-           -- 厂中厂/租赁); 2 a registered non-chemical firm (or one a tip names by its legal form);
+           -- 厂中厂/租赁); 2 a registered non-chemical firm (or one a tip, meter or waybill names by its legal form);
            -- 3 无证无照
            CASE WHEN NOT coalesce(a.activity, false) THEN NULL
                 WHEN s.n_licenses > 0 THEN {'c': 1, 'why': $why_licensed}

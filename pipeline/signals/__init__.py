@@ -89,7 +89,7 @@ def prepare(con, cfg: Config, as_of: dt.date) -> None:
     has_parse = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'int_link_parsed'").fetchone()[0]
     if not has_parse:
         # premises built without the link stage (hand-made in tests): no parsed names/addresses
-        con.execute("CREATE TEMP TABLE int_link_parsed (source VARCHAR, source_key VARCHAR, name VARCHAR, "
+        con.execute("CREATE TEMP TABLE int_link_parsed (rid BIGINT, source VARCHAR, source_key VARCHAR, name VARCHAR, "
                     "core VARCHAR, trade VARCHAR, form VARCHAR, is_person BOOLEAN, person_key VARCHAR, community VARCHAR, "
                     "road VARCHAR, number VARCHAR)")
     run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of})
