@@ -92,6 +92,10 @@ def prepare(con, cfg: Config, as_of: dt.date) -> None:
         con.execute("CREATE TEMP TABLE int_link_parsed (rid BIGINT, source VARCHAR, source_key VARCHAR, name VARCHAR, "
                     "core VARCHAR, trade VARCHAR, form VARCHAR, is_person BOOLEAN, person_key VARCHAR, community VARCHAR, "
                     "road VARCHAR, number VARCHAR)")
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'premises'").fetchone()[0]:
+        # premises_members built by hand (tests) without premises: no places either
+        con.execute("CREATE TEMP TABLE premises (premises_id VARCHAR, name VARCHAR, address VARCHAR, uscc VARCHAR, "
+                    "community VARCHAR, place_id VARCHAR)")
     run_sql_file(con, HERE / "prepare.sql", {"as_of": as_of})
     lexicon = pd.read_csv(LEXICON, dtype=str, keep_default_na=False)
     con.register("_lexicon", lexicon)
