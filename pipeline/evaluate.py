@@ -71,11 +71,10 @@ def _pairs_within_sql(keys: str) -> str:
         GROUP BY ALL"""
 
 
-def link_metrics(con, truth_dir: Path) -> pd.DataFrame:
-    """Pairwise P/R/F1 per source pair and overall, plus B-cubed over all records."""
-    load_truth_members(con, truth_dir)
-    # pairs counted by (source a <= source b) within truth clusters, predicted clusters, both
-    pair_counts = con.execute(f"""
+def pair_counts_sql() -> str:
+    """True, predicted and shared record pairs by source pair (a <= b): within truth
+    clusters, predicted clusters, both."""
+    return f"""
         WITH cells AS ({_cells_sql()}),
         per AS (SELECT t, p, source, count(*) AS n FROM cells GROUP BY ALL),
         tp AS ({_pairs_within_sql("t, p")}),
@@ -84,7 +83,14 @@ def link_metrics(con, truth_dir: Path) -> pd.DataFrame:
         SELECT coalesce(tt.sa, pp.sa) AS sa, coalesce(tt.sb, pp.sb) AS sb,
                coalesce(tp.n, 0) AS tp, coalesce(tt.n, 0) AS true_pairs, coalesce(pp.n, 0) AS pred_pairs
         FROM tt FULL JOIN pp USING (sa, sb) LEFT JOIN tp USING (sa, sb)
-    """).df()
+    """
+
+
+def link_metrics(con, truth_dir: Path) -> pd.DataFrame:
+    """Pairwise P/R/F1 per source pair and overall, plus B-cubed over all records."""
+    load_truth_members(con, truth_dir)
+    # pairs counted by (source a <= source b) within truth clusters, predicted clusters, both
+    pair_counts = con.execute(pair_counts_sql()).df()
     rows = []
 
     def _row(name, d):

@@ -47,22 +47,6 @@ KNOB_NAMES = {"person_meter_share": "个人户名", "night_gap": "夜间差", "s
               "pre_running_share": "窗口前已开工", "silent_power": "无电力记录", "tip_vague": "模糊举报"}
 
 
-def pair_counts_sql() -> str:
-    """True, predicted and shared record pairs by source pair (evaluate.link_metrics' counts)."""
-    from pipeline.evaluate import _cells_sql, _pairs_within_sql
-
-    return f"""
-        WITH cells AS ({_cells_sql()}),
-        per AS (SELECT t, p, source, count(*) AS n FROM cells GROUP BY ALL),
-        tp AS ({_pairs_within_sql("t, p")}),
-        tt AS ({_pairs_within_sql("t")}),
-        pp AS ({_pairs_within_sql("p")})
-        SELECT coalesce(tt.sa, pp.sa) AS sa, coalesce(tt.sb, pp.sb) AS sb,
-               coalesce(tp.n, 0) AS tp, coalesce(tt.n, 0) AS true_pairs, coalesce(pp.n, 0) AS pred_pairs
-        FROM tt FULL JOIN pp USING (sa, sb) LEFT JOIN tp USING (sa, sb)
-    """
-
-
 def _prf(d: pd.DataFrame) -> tuple[float, float, float]:
     tp, tt, pp = float(d["tp"].sum()), float(d["true_pairs"].sum()), float(d["pred_pairs"].sum())
     prec = tp / pp if pp else float("nan")
@@ -72,7 +56,7 @@ def _prf(d: pd.DataFrame) -> tuple[float, float, float]:
 
 
 def link_figures(con, truth_dir: Path) -> dict:
-    from pipeline.evaluate import load_truth_members
+    from pipeline.evaluate import load_truth_members, pair_counts_sql
 
     load_truth_members(con, truth_dir)
     pc = con.execute(pair_counts_sql()).df()
