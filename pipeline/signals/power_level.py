@@ -5,19 +5,22 @@ them: power_surge cannot see it, and it ranks with the silent. Two things the of
 over still show it:
 
 1. The monthly history (营销系统 电费年月): power offices export bills for months before the
-   daily window. Per premises, one series of daily-equivalent kWh per month — the month's
-   daily readings where there are any, else its bill spread over its days — and the single
+   daily window. Per account, one series of daily-equivalent kWh per month — the month's
+   daily readings where there are any, else its bill spread over its days; no month before
+   the one after it opened (a meter that starts is not a load that rose) — and the single
    step up that best splits it (power_common.best_split on the log series, at least
    `min_months` months on each side). The step fires when it lies before the daily window
    could show it (no more than `min_baseline_days` of power_surge after the first daily
-   reading), the level after is at least `min_ratio` × the level before (median month), the
-   step still holds in the recent weeks, and the recent level is at least `min_daily_kwh`.
+   reading), the level after is at least `min_ratio` × the level before (median months), and
+   the last month still draws at least half that level and at least `min_daily_kwh`. A
+   premises carries its strongest account.
 2. Contract capacity against the trade: kWh per kVA (utilisation: recent daily kWh /
    (capacity × 24 h × power_factor, as power_utilisation)) of a premises far beyond the
    premises of its own registered trade and size (power_common.trade_peers): at least
    `min_util`, `min_peer_z` robust standard deviations above the trade's median and beyond
-   its 90th percentile, drawing at least `min_capacity_daily_kwh` — at `trade_factor` of the strength, since a busy factory of a trade
-   is an ordinary thing unless nothing else explains it. Premises whose daily readings show
+   its 90th percentile, drawing at least `min_capacity_daily_kwh` — at `trade_factor` of the
+   strength, since a busy factory of a trade is an ordinary thing unless nothing else
+   explains it. Premises whose daily readings show
    a change point of their own (power_surge's) and new businesses commissioning their plant
    are left out.
 """
@@ -72,7 +75,7 @@ def _strength(ratio, lo, hi) -> float:
     return float(np.clip(0.5 + 0.5 * (ratio - lo) / max(hi - lo, 1e-9), 0.5, 1.0))
 
 
-def _history(con, cfg, params, lv: pd.DataFrame, skip: set) -> list[tuple]:
+def _history(con, cfg, params, skip: set) -> list[tuple]:
     df = con.execute(history_sql(), {"as_of": params["as_of"]}).df()
     if df.empty:
         return []
@@ -168,7 +171,7 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     lv = pc.levels(m, params["recent_days"], params["baseline_days"], int(s.get("min_segment_days", 7)),
                    int(s.get("min_baseline_days", 14))) if len(m.ids) else pd.DataFrame()
     skip = new_factories(con, cfg, params)
-    rows = _history(con, cfg, params, lv, skip)
+    rows = _history(con, cfg, params, skip)
     done = {r[0] for r in rows}
     rows += [r for r in _capacity(con, cfg, params, lv, skip) if r[0] not in done]
     return pd.DataFrame(rows, columns=pc.empty().columns)

@@ -104,10 +104,9 @@ def evidence(con, cfg, params) -> pd.DataFrame:
     nt["trade_z"] = (nt["share"] - nt["trade_median"]) / nt["trade_sigma"].clip(lower=0.02)
     lo, hi = float(params["min_share"]), float(params["full_share"])
     by_cat = (nt["share"] >= lo) & (nt["peer_z"] >= params["min_peer_z"])
-    # a day trade's premises drawing well beyond its own trade's night rhythm, even below
-    # half of its energy: the trade does not explain it
-    # and drawing more per night hour than per day hour: a flat round-the-clock load is not
-    # night work (power_flat reads it)
+    # beyond its own trade's night rhythm, even below half of its energy, and drawing more
+    # per night hour than per day hour (a flat round-the-clock load is power_flat's); it
+    # counts only for a new meter or a changed rhythm (below)
     hv = pc.valley_hours(cfg)
     night_heavy = nt["share"] / hv >= (1 - nt["share"]) / max(24 - hv, 1e-9)
     by_trade = night_heavy & (nt["share"] >= float(params["trade_min_share"])) & (nt["trade_z"] >= params["min_peer_z"]) \
